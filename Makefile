@@ -1,0 +1,55 @@
+# One entry point: `make lab` to learn, `make test` to check everything.
+# Both create .venv with the machine's python3 when it is missing and re-install
+# whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+KERNEL := mnist-cnn
+PYTEST := $(BIN)/python -m pytest
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+# JupyterLab refuses to start as root without this flag.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: setup lab test test-fast test-unit test-notebooks lint format benchmark clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Python 3.10 or newer is needed; found $$($(PYTHON) --version)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
+		--display-name "Python (mnist-cnn)" --env TF_CPP_MIN_LOG_LEVEL 3 > /dev/null
+	@touch $@
+
+lab: $(INSTALLED)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+test: $(INSTALLED)
+	$(PYTEST) tests notebooks $(NBVAL)
+
+test-fast: test
+
+test-unit: $(INSTALLED)
+	$(PYTEST) tests
+
+test-notebooks: $(INSTALLED)
+	$(PYTEST) notebooks $(NBVAL)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check mnist_cnn tests benchmarks notebooks
+	$(BIN)/ruff format --check mnist_cnn tests benchmarks
+
+format: $(INSTALLED)
+	$(BIN)/ruff format mnist_cnn tests benchmarks
+	$(BIN)/ruff check --fix mnist_cnn tests benchmarks
+
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/data_load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,63 @@
+"""mnist_cnn: the code behind the notebook series "Teach a computer to tell a 5 from a 3".
+
+Data loading, splitting and widgets import in about a second. The names that need
+TensorFlow (the model, training, evaluation) are imported on first use, so
+`import mnist_cnn` alone never starts TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+# TensorFlow's C++ start-up lines would show as red stderr in notebook cells; this must
+# be set before TensorFlow is first imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from .data import (  # noqa: E402
+    IMAGE_SIZE,
+    NUM_CLASSES,
+    MNISTFileError,
+    check_images,
+    default_data_dir,
+    load_mnist,
+    load_sample,
+)
+from .split import train_test_split  # noqa: E402
+
+__version__ = "0.1.0"
+
+# name -> module, imported on first attribute access (PEP 562).
+_LAZY = {
+    "digit_browser": "widgets",
+    "plot_digit": "plots",
+    "plot_digits": "plots",
+    "plot_pixel_values": "plots",
+    "plot_class_balance": "plots",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "IMAGE_SIZE",
+    "NUM_CLASSES",
+    "MNISTFileError",
+    "check_images",
+    "default_data_dir",
+    "load_mnist",
+    "load_sample",
+    "train_test_split",
+    *_LAZY,
+]
