@@ -34,6 +34,17 @@ _LAZY = {
     "plot_digits": "plots",
     "plot_pixel_values": "plots",
     "plot_class_balance": "plots",
+    "plot_layer_shapes": "plots",
+    # These import TensorFlow (a few seconds, once).
+    "keras": "_tensorflow",
+    "CNNConfig": "model",
+    "build_cnn": "model",
+    "layer_table": "model",
+    "save_model": "model",
+    "load_model": "model",
+    "train": "training",
+    "plot_history": "training",
+    "LiveCurves": "training",
 }
 
 

@@ -140,3 +140,53 @@ def plot_class_balance(**labels_by_part: np.ndarray) -> Figure:
     ax.margins(y=0.15)
     figure.tight_layout()
     return _finish(figure)
+
+
+def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
+    """Draw how the shape of one image changes as it flows through the layers.
+
+    Args:
+        table: rows of (name, type, output shape, parameters), as `layer_table(model)` gives.
+    """
+    from matplotlib.patches import Rectangle
+
+    figure, ax = plt.subplots(figsize=(max(8, 1.5 * len(table)), 3.6))
+    largest = max(shape[0] for _, _, shape, _ in table if len(shape) >= 2)
+    for position, (name, kind, shape, parameters) in enumerate(table):
+        x = position * 1.5
+        if len(shape) >= 2:  # an image-like stack: height x width x channels
+            side = 1.6 * shape[0] / largest
+            channels = shape[2] if len(shape) == 3 else 1
+            for layer_index in range(min(channels, 8)):  # draw at most 8 sheets
+                offset = 0.05 * layer_index
+                ax.add_patch(
+                    Rectangle(
+                        (x + offset, 1 - side / 2 + offset),
+                        side * 0.8,
+                        side,
+                        facecolor="#9ecae1",
+                        edgecolor="#3182bd",
+                        linewidth=0.8,
+                    )
+                )
+            text = " x ".join(str(d) for d in shape)
+        else:  # a flat vector
+            height = 0.4 + 1.4 * min(shape[0], 256) / 256
+            ax.add_patch(
+                Rectangle(
+                    (x + 0.3, 1 - height / 2),
+                    0.15,
+                    height,
+                    facecolor="#fdae6b",
+                    edgecolor="#e6550d",
+                )
+            )
+            text = f"{shape[0]} values"
+        ax.text(x + 0.4, -0.15, f"{name}\n({kind})\n{text}", ha="center", va="top", fontsize=8)
+        if parameters:
+            ax.text(x + 0.4, 2.05, f"{parameters:,} params", ha="center", fontsize=7, color="gray")
+    ax.set_xlim(-0.3, 1.5 * len(table))
+    ax.set_ylim(-1.0, 2.2)
+    ax.axis("off")
+    ax.set_title("One image flowing through the CNN: output shape of each layer")
+    return _finish(figure)

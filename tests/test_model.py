@@ -1,0 +1,96 @@
+"""The CNN: its shape, its config's validation, seeded weights, saving and loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_cnn
+from mnist_cnn import CNNConfig, build_cnn, layer_table
+
+
+def test_the_tutorial_cnn_has_5994_parameters_and_ten_outputs():
+    model = build_cnn()
+    assert model.count_params() == 5_994
+    probabilities = model.predict(np.zeros((3, 28, 28), np.uint8), verbose=0)
+    assert probabilities.shape == (3, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_the_model_starts_by_rescaling_raw_pixels():
+    model = build_cnn()
+    assert type(model.layers[0]).__name__ == "Rescaling"
+    assert model.layers[0].scale == pytest.approx(1 / 255)
+
+
+def test_layer_table_lists_shapes_and_parameters():
+    table = layer_table(build_cnn())
+    shapes = {name: shape for name, _, shape, _ in table}
+    assert shapes["conv1"] == (24, 24, 8) and shapes["pool2"] == (4, 4, 16)
+    assert shapes["flatten"] == (256,) and shapes["probabilities"] == (10,)
+    assert table.total() == 5_994
+    assert "5,994" in str(table) and "<table>" in table._repr_html_()
+
+
+def test_config_fields_change_the_model():
+    config = CNNConfig(filters=(4, 8, 8), kernel_size=3, dense_units=(32,), dropout=0.25)
+    model = build_cnn(config)
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names.count("Conv2D") == 3 and names.count("Dropout") == 2
+    assert layer_table(model)[-1][2] == (10,)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"filters": (8, 0)}, "filters must be positive"),
+        ({"filters": (-1,)}, "filters must be positive"),
+        ({"filters": ()}, "at least one"),
+        ({"kernel_size": 29}, "larger than the 28x28 input of convolution block 1"),
+        ({"kernel_size": 13}, "larger than the 8x8 input of convolution block 2"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"dense_units": (0,)}, "dense_units"),
+        ({"filters": (8, 8, 8, 8), "kernel_size": 5}, "4x4 input of convolution block 3"),
+        ({"filters": (4,) * 5, "kernel_size": 1}, "block 5 shrinks"),
+    ],
+)
+def test_bad_configs_are_refused(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        CNNConfig(**arguments)
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    first, again, other = build_cnn(seed=3), build_cnn(seed=3), build_cnn(seed=4)
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
+    # Layers must not share their initial weights.
+    assert not np.array_equal(
+        first.layers[2].get_weights()[0].ravel()[:10], first.layers[4].get_weights()[0].ravel()[:10]
+    )
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = build_cnn(seed=0)
+    path = mnist_cnn.save_model(model, tmp_path / "model.keras")
+    loaded = mnist_cnn.load_model(path)
+    images = np.random.default_rng(0).integers(0, 256, (4, 28, 28), dtype=np.uint8)
+    np.testing.assert_allclose(model.predict(images, verbose=0), loaded.predict(images, verbose=0))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no partial file left
+
+
+def test_loading_a_missing_model_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="03_train_the_cnn"):
+        mnist_cnn.load_model(tmp_path / "nothing.keras")
+
+
+def test_loading_a_corrupt_model_is_a_clear_error(tmp_path):
+    path = mnist_cnn.save_model(build_cnn(), tmp_path / "model.keras")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="not a readable Keras model"):
+        mnist_cnn.load_model(path)
+
+
+def test_saving_needs_the_keras_suffix(tmp_path):
+    with pytest.raises(ValueError, match=".keras"):
+        mnist_cnn.save_model(build_cnn(), tmp_path / "model.h5")

@@ -1,0 +1,225 @@
+"""train() and the live-curves callback, on a few hundred images."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import mnist_cnn
+from mnist_cnn import build_cnn, train
+from mnist_cnn._tensorflow import keras
+from mnist_cnn.training import PLOTLY_MIME, LiveCurves, curves_figure
+
+
+@pytest.fixture(scope="module")
+def small_split():
+    images, labels = mnist_cnn.load_sample(600, seed=0)
+    return mnist_cnn.train_test_split(images, labels, 0.8, seed=0)
+
+
+class Frames:
+    """Collects every figure the live chart would have shown."""
+
+    def __init__(self):
+        self.figures = []
+
+    def __call__(self, figure):
+        json.dumps(figure)  # what the notebook receives must be plain JSON
+        self.figures.append(figure)
+
+
+def test_tiny_training_beats_chance(small_split):
+    (train_images, train_labels), (test_images, test_labels) = small_split
+    model = build_cnn(seed=0)
+    history = train(
+        model,
+        train_images,
+        train_labels,
+        epochs=3,
+        batch_size=32,
+        seed=0,
+        learning_rate=3e-3,
+        live_plot=False,
+        verbose=0,
+    )
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    loss, accuracy = model.evaluate(test_images, test_labels, verbose=0)
+    assert accuracy > 0.5  # chance is 0.1
+
+
+def test_seeded_runs_repeat(small_split):
+    (train_images, train_labels), _ = small_split
+
+    def run():
+        model = build_cnn(seed=5)
+        return train(
+            model,
+            train_images,
+            train_labels,
+            epochs=2,
+            batch_size=32,
+            seed=5,
+            live_plot=False,
+            verbose=0,
+        ).history
+
+    first, second = run(), run()
+    for key in first:
+        np.testing.assert_allclose(first[key], second[key], rtol=1e-4, atol=1e-4)
+
+
+def test_the_callback_records_every_epoch_headless(small_split):
+    (train_images, train_labels), _ = small_split
+    frames = Frames()
+    live = LiveCurves(show=frames, min_interval=0)
+    model = build_cnn(seed=0)
+    history = train(
+        model,
+        train_images,
+        train_labels,
+        epochs=3,
+        batch_size=64,
+        seed=0,
+        live_plot=False,
+        callbacks=[live],
+        verbose=0,
+    )
+    assert live.record.epoch_x == [1, 2, 3]
+    assert live.record.epochs["val_loss"] == pytest.approx(history.history["val_loss"])
+    steps = int(np.ceil(len(train_images) * 0.9 / 64))
+    assert len(live.record.batch_x) == 3 * steps
+    assert frames.figures, "the chart was never drawn"
+    final = frames.figures[-1]
+    names = {trace["name"] for trace in final["data"]}
+    assert names == {
+        "training, per batch (smoothed)",
+        "training, per epoch",
+        "validation, per epoch",
+    }
+    assert len(final["data"]) == 6  # three traces for loss, three for accuracy
+    # The chart grew while training ran, not only at the end.
+    sizes = [len(figure["data"][0]["x"]) for figure in frames.figures]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+
+
+def test_the_live_chart_is_throttled(small_split):
+    (train_images, train_labels), _ = small_split
+    frames = Frames()
+    live = LiveCurves(show=frames, min_interval=60)
+    train(
+        build_cnn(seed=0),
+        train_images,
+        train_labels,
+        epochs=2,
+        batch_size=16,
+        seed=0,
+        live_plot=False,
+        callbacks=[live],
+        verbose=0,
+    )
+    # One frame at the first batch, one per epoch end, one at the end: not one per batch.
+    assert len(frames.figures) <= 1 + 2 + 1 < len(live.record.batch_x)
+
+
+class StopAt(keras.callbacks.Callback):
+    def __init__(self, live, batch):
+        super().__init__()
+        self.live, self.batch = live, batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.batch:
+            self.live.request_stop()  # what clicking the Stop button does
+
+
+def test_the_stop_button_stops_after_the_current_batch(small_split):
+    (train_images, train_labels), _ = small_split
+    frames = Frames()
+    live = LiveCurves(show=frames, min_interval=0)
+    model = build_cnn(seed=0)
+    history = train(
+        model,
+        train_images,
+        train_labels,
+        epochs=50,
+        batch_size=16,
+        seed=0,
+        live_plot=False,
+        callbacks=[StopAt(live, 3), live],
+        verbose=0,
+    )
+    assert len(live.record.batch_x) == 4  # batches 0-3 ran, then training ended
+    assert len(history.history["loss"]) == 1  # the partial epoch is kept
+    assert live.stopped_because == "Stop button"
+    assert "stopped" in frames.figures[-1]["layout"]["title"]["text"]
+    assert model.predict(train_images[:2], verbose=0).shape == (2, 10)  # the model still works
+
+
+def test_a_nan_loss_stops_training_with_a_message(small_split, capsys):
+    (train_images, train_labels), _ = small_split
+    live = LiveCurves(show=Frames())
+    model = build_cnn(seed=0)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=1e12),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = train(
+        model,
+        train_images,
+        train_labels,
+        epochs=20,
+        batch_size=16,
+        seed=0,
+        live_plot=False,
+        callbacks=[live],
+        verbose=0,
+    )
+    assert len(history.history["loss"]) == 1
+    assert live.stopped_because == "the loss became NaN"
+    assert "smaller learning_rate" in capsys.readouterr().out
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupt_returns_the_history_so_far(small_split, capsys):
+    (train_images, train_labels), _ = small_split
+    history = train(
+        build_cnn(seed=0),
+        train_images,
+        train_labels,
+        epochs=10,
+        batch_size=64,
+        seed=0,
+        live_plot=False,
+        callbacks=[InterruptAt()],
+        verbose=0,
+    )
+    assert len(history.history["loss"]) == 2
+    assert "interrupted after 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("arguments", [{"epochs": 0}, {"batch_size": -1}, {"epochs": 2.5}])
+def test_bad_training_arguments(small_split, arguments):
+    (train_images, train_labels), _ = small_split
+    with pytest.raises(ValueError, match="positive whole number"):
+        train(build_cnn(), train_images, train_labels, live_plot=False, **arguments)
+
+
+def test_wrongly_shaped_images_are_refused():
+    with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
+        train(build_cnn(), np.zeros((10, 784), np.uint8), np.zeros(10, int), live_plot=False)
+
+
+def test_the_final_figure_is_valid_plotly():
+    import plotly.graph_objects as go
+
+    live = LiveCurves(show=Frames())
+    live.record.add_epoch(0, {"loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4})
+    go.Figure(curves_figure(live.record))  # raises if a key is not Plotly's
+    assert PLOTLY_MIME.startswith("application/vnd.plotly")
