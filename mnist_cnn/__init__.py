@@ -35,6 +35,16 @@ _LAZY = {
     "plot_pixel_values": "plots",
     "plot_class_balance": "plots",
     "plot_layer_shapes": "plots",
+    "plot_confusion_matrix": "plots",
+    "plot_confusion_matrix_static": "plots",
+    "plot_per_class_accuracy": "plots",
+    "plot_mistakes": "plots",
+    "mistakes_browser": "widgets",
+    "confusion_matrix": "evaluation",
+    "normalize_matrix": "evaluation",
+    "class_report": "evaluation",
+    "most_confused": "evaluation",
+    "mistakes": "evaluation",
     # These import TensorFlow (a few seconds, once).
     "keras": "_tensorflow",
     "CNNConfig": "model",
@@ -45,6 +55,8 @@ _LAZY = {
     "train": "training",
     "plot_history": "training",
     "LiveCurves": "training",
+    "evaluate": "evaluation",
+    "predict": "evaluation",
 }
 
 

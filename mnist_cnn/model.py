@@ -11,8 +11,19 @@ from .data import IMAGE_SIZE, NUM_CLASSES
 
 layers = keras.layers
 
-#: Where notebooks and the command line keep trained models (ignored by git).
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+#: Environment variable that moves the models folder (the browser tests use a temporary one).
+MODELS_DIR_VARIABLE = "MNIST_CNN_MODELS"
+
+
+def models_dir() -> Path:
+    """Where trained models are kept: `$MNIST_CNN_MODELS`, else `models/` in the repository
+    (ignored by git), else `mnist-cnn/models` in the working folder."""
+    if os.environ.get(MODELS_DIR_VARIABLE):
+        return Path(os.environ[MODELS_DIR_VARIABLE]).expanduser()
+    repository = Path(__file__).resolve().parent.parent
+    if (repository / "pyproject.toml").is_file():
+        return repository / "models"
+    return Path.cwd() / "mnist-cnn" / "models"
 
 
 @dataclass
@@ -155,8 +166,12 @@ def layer_table(model: keras.Model) -> LayerTable:
 
 
 def save_model(model: keras.Model, path: str | os.PathLike | None = None) -> Path:
-    """Save a trained model as a `.keras` file; by default `models/<model name>.keras`."""
-    path = Path(path) if path is not None else MODELS_DIR / f"{model.name}.keras"
+    """Save a trained model as a `.keras` file; by default `models/<model name>.keras`.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path) if path is not None else models_dir() / f"{model.name}.keras"
     if path.suffix != ".keras":
         raise ValueError(f"the file name must end in .keras, got {path.name!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +192,7 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
         FileNotFoundError: no file at `path`, with the notebook or command that makes one.
         ValueError: the file is not a readable `.keras` model.
     """
-    path = Path(path) if path is not None else MODELS_DIR / "tutorial_cnn.keras"
+    path = Path(path) if path is not None else models_dir() / "tutorial_cnn.keras"
     if not path.is_file():
         raise FileNotFoundError(
             f"no saved model at {path}. Train and save one first: run notebook "

@@ -190,3 +190,227 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
     ax.axis("off")
     ax.set_title("One image flowing through the CNN: output shape of each layer")
     return _finish(figure)
+
+
+def _cell_texts(matrix: np.ndarray, shares: np.ndarray, normalize: str | None) -> list[list[str]]:
+    if normalize is None:
+        return [[f"{int(value)}" for value in row] for row in matrix]
+    return [
+        [f"{value:.0%}" if value >= 0.005 or value == 0 else "<1%" for value in row]
+        for row in shares
+    ]
+
+
+def plot_confusion_matrix(
+    matrix: np.ndarray, normalize: str | None = None, title: str | None = None
+):
+    """An interactive Plotly heatmap of a confusion matrix.
+
+    Rows are the actual digits (top to bottom), columns the predicted ones. Every cell
+    shows its count (or share); correct answers, on the diagonal, are green, mistakes
+    red; hovering a cell says what it counts in words.
+
+    Args:
+        matrix: counts from `confusion_matrix`, rows = actual, columns = predicted.
+        normalize: None for counts, "true" for shares of each actual digit (rows sum to 1),
+            "pred" for shares of each predicted digit (columns sum to 1).
+    """
+    import plotly.graph_objects as go
+
+    from .evaluation import normalize_matrix
+
+    matrix = np.asarray(matrix)
+    shares = normalize_matrix(matrix, normalize)
+    size = len(matrix)
+    digits = list(range(size))
+    texts = _cell_texts(matrix, shares, normalize)
+    row_totals, column_totals = matrix.sum(axis=1), matrix.sum(axis=0)
+    hover = []
+    for actual in digits:
+        row = []
+        for predicted in digits:
+            count = int(matrix[actual, predicted])
+            what = "correct" if actual == predicted else "mistake"
+            plural = "s" * (count != 1)
+            words = f"actual {actual}, predicted {predicted}: {count} image{plural} ({what})"
+            share = shares[actual, predicted]
+            if normalize == "true":
+                words += f"<br>{share:.1%} of the {row_totals[actual]} actual {actual}s"
+            elif normalize == "pred":
+                words += (
+                    f"<br>{share:.1%} of the {column_totals[predicted]} "
+                    f"images predicted as {predicted}"
+                )
+            row.append(words)
+        hover.append(row)
+    values = shares if normalize else matrix.astype(float)
+    diagonal = np.eye(size, dtype=bool)
+    on_diagonal = np.where(diagonal, values, np.nan)
+    off_diagonal = np.where(diagonal, np.nan, values)
+    common = dict(
+        x=digits,
+        y=digits,
+        text=texts,
+        texttemplate="%{text}",
+        customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
+        xgap=2,
+        ygap=2,
+    )
+    error_top = np.nanmax(off_diagonal) if np.any(off_diagonal > 0) else 1
+    figure = go.Figure(
+        [
+            go.Heatmap(
+                z=off_diagonal,
+                colorscale="Reds",
+                zmin=0,
+                zmax=error_top,
+                name="mistakes",
+                showscale=False,
+                **common,
+            ),
+            go.Heatmap(
+                z=on_diagonal,
+                colorscale="Greens",
+                zmin=0,
+                zmax=np.nanmax(values) or 1,
+                name="correct",
+                showscale=False,
+                **common,
+            ),
+        ]
+    )
+    kind = {
+        None: "counts",
+        "true": "share of each actual digit (rows sum to 100%)",
+        "pred": "share of each predicted digit (columns sum to 100%)",
+    }[normalize]
+    figure.update_layout(
+        title=title or f"Confusion matrix: {kind}. Diagonal (green) = correct",
+        xaxis=dict(
+            title=dict(text="Predicted"),
+            tickmode="array",
+            tickvals=digits,
+            side="top",
+            constrain="domain",
+        ),
+        yaxis=dict(
+            title=dict(text="Actual"),
+            tickmode="array",
+            tickvals=digits,
+            autorange="reversed",
+            scaleanchor="x",
+        ),
+        width=560,
+        height=600,
+        plot_bgcolor="white",
+        margin=dict(t=110, l=70, r=20, b=20),
+    )
+    return figure
+
+
+def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = None) -> Figure:
+    """The same confusion matrix as a matplotlib figure, for static exports and print."""
+    from .evaluation import normalize_matrix
+
+    matrix = np.asarray(matrix)
+    shares = normalize_matrix(matrix, normalize)
+    values = shares if normalize else matrix
+    size = len(matrix)
+    texts = _cell_texts(matrix, shares, normalize)
+    figure, ax = plt.subplots(figsize=(6.5, 6))
+    diagonal = np.eye(size, dtype=bool)
+    off = np.ma.masked_where(diagonal, values)
+    on = np.ma.masked_where(~diagonal, values)
+    ax.imshow(off, cmap="Reds", vmin=0, vmax=max(off.max(), 1e-9) if off.count() else 1)
+    ax.imshow(on, cmap="Greens", vmin=0, vmax=max(values.max(), 1e-9))
+    for actual in range(size):
+        for predicted in range(size):
+            # White text on the darkest cells of each colour scale, black elsewhere.
+            scale = on if actual == predicted else off
+            dark = values[actual, predicted] > 0.6 * max(scale.max(), 1e-9)
+            ax.text(
+                predicted,
+                actual,
+                texts[actual][predicted],
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
+            )
+    ax.set_xticks(range(size))
+    ax.set_yticks(range(size))
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    ax.set_xlabel("Predicted")
+    ax.set_ylabel("Actual")
+    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=30)
+    return _finish(figure)
+
+
+def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
+    """Bar chart of each digit's accuracy (recall): the share of its images read correctly."""
+    matrix = np.asarray(matrix)
+    totals = matrix.sum(axis=1)
+    accuracy = np.divide(np.diag(matrix), totals, out=np.zeros(len(matrix)), where=totals > 0)
+    figure, ax = plt.subplots(figsize=(8, 3))
+    bars = ax.bar(range(len(matrix)), accuracy * 100, color="#31a354")
+    ax.bar_label(bars, labels=[f"{value:.1%}" for value in accuracy], fontsize=8)
+    overall = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.axhline(overall * 100, color="gray", linestyle="--", label=f"all digits: {overall:.1%}")
+    ax.set_ylim(max(0, accuracy.min() * 100 - 10), 101)
+    ax.set_xticks(range(len(matrix)))
+    ax.set_xlabel("actual digit")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Accuracy per digit: share of each digit's images read correctly")
+    ax.legend(loc="lower right")
+    figure.tight_layout()
+    return _finish(figure)
+
+
+def plot_mistakes(
+    images: np.ndarray,
+    true_labels: np.ndarray,
+    predicted_labels: np.ndarray,
+    probabilities: np.ndarray,
+    indices: Sequence[int],
+    columns: int = 6,
+) -> Figure:
+    """A gallery of mistakes: each image with its actual and predicted digit and the
+    model's ten probabilities as bars (red: the wrong guess, green: the right digit)."""
+    check_images(images, true_labels)
+    indices = [check_index(index, len(images)) for index in indices]
+    if not indices:
+        figure, ax = plt.subplots(figsize=(4, 1))
+        ax.text(0.5, 0.5, "No mistakes to show", ha="center", va="center")
+        ax.axis("off")
+        return _finish(figure)
+    rows = -(-len(indices) // columns)
+    figure, axes = plt.subplots(
+        2 * rows,
+        columns,
+        figsize=(1.9 * columns, 3.0 * rows),
+        gridspec_kw={"height_ratios": [2, 1] * rows},
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for position, index in enumerate(indices):
+        row, column = divmod(position, columns)
+        image_ax, bar_ax = axes[2 * row, column], axes[2 * row + 1, column]
+        actual, guess = int(true_labels[index]), int(predicted_labels[index])
+        image_ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=255)
+        image_ax.set_title(
+            f"#{index}: actual {actual}\npredicted {guess} ({probabilities[index, guess]:.0%})",
+            fontsize=8,
+        )
+        colors = ["#bbbbbb"] * NUM_CLASSES
+        colors[guess], colors[actual] = "#de2d26", "#31a354"
+        bar_ax.axis("on")
+        bar_ax.bar(range(NUM_CLASSES), probabilities[index], color=colors)
+        bar_ax.set_ylim(0, 1)
+        bar_ax.set_xticks(range(NUM_CLASSES))
+        bar_ax.tick_params(labelsize=6)
+        bar_ax.set_yticks([])
+    figure.tight_layout()
+    return _finish(figure)
