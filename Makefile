@@ -12,7 +12,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # JupyterLab refuses to start as root without this flag.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: setup lab test test-fast test-unit test-notebooks lint format benchmark clean
+.PHONY: setup lab test test-fast test-unit test-notebooks test-ui screenshots lint format benchmark clean
 
 setup: $(INSTALLED)
 
@@ -29,16 +29,28 @@ $(INSTALLED): pyproject.toml
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
+# Everything: unit tests, every notebook under nbval, then the browser tests (tests/ui),
+# which need Debian's chromium (`apt-get install chromium`; .ci/run installs it).
 test: $(INSTALLED)
-	$(PYTEST) tests notebooks $(NBVAL)
+	$(PYTEST) tests notebooks $(NBVAL) --ignore=tests/ui
+	$(PYTEST) tests/ui
 
-test-fast: test
+# Unit tests and notebooks, without a browser.
+test-fast: $(INSTALLED)
+	$(PYTEST) tests notebooks $(NBVAL) --ignore=tests/ui
 
 test-unit: $(INSTALLED)
-	$(PYTEST) tests
+	$(PYTEST) tests --ignore=tests/ui
 
 test-notebooks: $(INSTALLED)
 	$(PYTEST) notebooks $(NBVAL)
+
+test-ui: $(INSTALLED)
+	$(PYTEST) tests/ui
+
+# Regenerate the README pictures in docs/images/ from a real JupyterLab run.
+screenshots: $(INSTALLED)
+	MNIST_CNN_SCREENSHOTS=docs/images $(PYTEST) tests/ui
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check mnist_cnn tests benchmarks notebooks
@@ -50,6 +62,7 @@ format: $(INSTALLED)
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/data_load.py
+	$(BIN)/python benchmarks/training.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info test-artifacts

@@ -29,6 +29,24 @@ def in_notebook() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
+def _let_clicks_through(button) -> None:
+    """Let `button`'s clicks run while the cell that created it is still busy.
+
+    JupyterLab 4.4+ sends widget messages to a kernel *subshell*, which ipykernel 7 runs
+    on its own thread, so a click can be handled while `model.fit` runs. But ipykernel
+    routes a comm's incoming messages back to the subshell that last published on it,
+    which for a widget created by the running cell is the busy main shell: the click
+    would wait until training ends. Forgetting that route lets the frontend's choice
+    stand. On kernels without subshells this changes nothing, and the click is handled
+    once the cell ends (Kernel > Interrupt still stops training there).
+    """
+    comm = getattr(button, "comm", None)
+    lock = getattr(comm, "_reply_subshell_lock", None)
+    if lock is not None and hasattr(comm, "_reply_subshell_id"):
+        with lock:
+            del comm._reply_subshell_id
+
+
 class TrainingRecord:
     """Loss and accuracy as training goes: per batch (smoothed) and per epoch."""
 
@@ -205,6 +223,7 @@ class LiveCurves(keras.callbacks.Callback):
         self._widgets = widgets.VBox([widgets.HBox([self.stop_button, self.status]), self.output])
         self._widgets.add_class("mnist-cnn-live-curves")
         display(self._widgets)
+        _let_clicks_through(self.stop_button)
 
     @property
     def visible(self) -> bool:

@@ -1,0 +1,151 @@
+"""Each notebook, run by a reader in JupyterLab: Run All, no errors, and the widgets work.
+
+The tests run in file order against one JupyterLab; notebook 03 saves its model into the
+temporary models folder, where notebook 04 finds it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from conftest import save_picture
+from notebook_page import open_notebook, output_texts, run_all, wait_until_done
+
+import mnist_cnn
+
+pytestmark = pytest.mark.ui
+OUTPUT = ".jp-OutputArea-output"
+
+
+def run_notebook(page, lab, name, timeout=300):
+    open_notebook(page, lab, name)
+    run_all(page)
+    final = wait_until_done(page, timeout)
+    assert not final["errors"], f"{name}: cells failed: {final['errors']}"
+    assert not final["stderr"], f"{name}: cells wrote to stderr: {final['stderr']}"
+    return final
+
+
+def test_01_the_slider_browses_digits(page, lab):
+    run_notebook(page, lab, "01_explore_mnist.ipynb")
+    _, labels = mnist_cnn.load_sample(10_000, seed=0)  # the notebook's sample
+    browser = page.locator(f"{OUTPUT} .widget-vbox", has=page.locator(".widget-slider")).first
+    slider = browser.locator(".widget-slider")
+    readout = browser.locator(".widget-readout")
+    number_box = browser.locator(".widget-text input")
+    label = browser.locator(".widget-html", has_text="Label:")
+    slider.wait_for(state="attached", timeout=30_000)
+    browser.scroll_into_view_if_needed()  # JupyterLab skips rendering cells out of view;
+    # text_content() (not inner_text()) reads the DOM whether or not it is painted
+    assert readout.text_content().strip() == "0"
+    assert re.search(rf"Label:\s*{labels[0]}(?!\d)", label.text_content())
+    first_image = browser.locator("img").get_attribute("src")
+    save_picture(browser, "digit_browser.png")
+
+    browser.locator("[role=slider]").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "element => element.textContent.trim() === '3'",
+        arg=readout.element_handle(),
+        timeout=10_000,
+    )
+    page.wait_for_function(
+        f"element => /Label:\\s*{labels[3]}(?!\\d)/.test(element.textContent)",
+        arg=label.element_handle(),
+        timeout=10_000,
+    )
+    assert number_box.input_value() == "3"  # the number box follows the slider
+    assert "#3 " in label.text_content()
+    assert browser.locator("img").get_attribute("src") != first_image
+
+    number_box.fill("42")
+    number_box.press("Enter")
+    page.wait_for_function(
+        "element => element.textContent.trim() === '42'",
+        arg=readout.element_handle(),
+        timeout=10_000,
+    )
+    assert re.search(rf"Label:\s*{labels[42]}(?!\d)", label.text_content())
+
+
+def test_02_runs_without_errors(page, lab):
+    final = run_notebook(page, lab, "02_build_the_cnn.ipynb")
+    assert final["code"] > 5
+
+
+LIVE_CHART = ".mnist-cnn-live-curves .js-plotly-plot"
+
+
+def test_03_the_chart_grows_live_and_stop_ends_training(page, lab):
+    open_notebook(page, lab, "03_train_the_cnn.ipynb")
+    run_all(page)
+    page.wait_for_selector(LIVE_CHART, timeout=180_000)
+    points = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(set(points)) < 3:
+        count = page.evaluate(
+            f"""() => {{
+              const chart = document.querySelector('{LIVE_CHART}');
+              return chart && chart.data ? chart.data[0].x.length : -1;
+            }}"""
+        )
+        points.append(count)
+        time.sleep(0.3)
+    grown = [count for count in points if count > 0]
+    assert len(set(grown)) >= 3 and grown == sorted(grown), f"chart did not grow: {points}"
+    save_picture(page.locator(".mnist-cnn-live-curves"), "live_training.png")
+
+    page.locator(".mnist-cnn-live-curves button", has_text="Stop").click()
+    final = wait_until_done(page, 300)
+    assert not final["errors"], final["errors"]
+    status = page.locator(".mnist-cnn-live-curves .widget-html").text_content()
+    assert "Stopped (Stop button)" in status, status
+    summary = next(text for text in output_texts(page) if "after " in text and "epochs" in text)
+    epochs = int(re.search(r"after (\d+) epochs", summary).group(1))
+    assert epochs < 15, f"training was not stopped early: {summary}"
+    assert (lab.models / "tutorial_cnn.keras").is_file()  # the notebook went on and saved
+
+
+def test_04_confusion_matrix_and_mistakes_browser(page, lab):
+    run_notebook(page, lab, "04_evaluate_the_cnn.ipynb")
+    heatmap = page.evaluate(
+        """() => {
+          for (const chart of document.querySelectorAll('.js-plotly-plot')) {
+            if (chart.data && chart.data[0].type === 'heatmap') {
+              // _fullData holds the arrays as plotly.js decoded them (plotly.py sends
+              // numpy arrays base64-encoded).
+              const z = chart._fullData[0].z;
+              return {rows: z.length, columns: z[0].length,
+                      x: chart.layout.xaxis.title.text, y: chart.layout.yaxis.title.text};
+            }
+          }
+          return null;
+        }"""
+    )
+    assert heatmap is not None, "no heatmap rendered"
+    assert (heatmap["rows"], heatmap["columns"]) == (10, 10)
+    assert (heatmap["x"], heatmap["y"]) == ("Predicted", "Actual")
+    rendered = page.locator(".js-plotly-plot").first
+    rendered.scroll_into_view_if_needed()
+    assert rendered.locator("text", has_text="Predicted").count() >= 1  # drawn, not only data
+    assert rendered.locator("text", has_text="Actual").count() >= 1
+    save_picture(rendered, "confusion_matrix.png")
+
+    dropdown = page.locator(f"{OUTPUT} .widget-dropdown select").first
+    caption = page.locator(f"{OUTPUT} .widget-html", has_text="read as").first
+    dropdown.scroll_into_view_if_needed()
+    before = caption.text_content()
+    # ipywidgets writes the spaces of option labels as no-break spaces.
+    options = [text.replace("\xa0", " ") for text in dropdown.locator("option").all_text_contents()]
+    assert len(options) >= 2
+    dropdown.select_option(index=1)
+    page.wait_for_function(
+        "([element, before]) => element.textContent !== before",
+        arg=[caption.element_handle(), before],
+        timeout=20_000,
+    )
+    actual, predicted = re.search(r"actual (\d), predicted (\d)", options[1]).groups()
+    assert f"of a {actual} read as {predicted}" in caption.text_content()
