@@ -12,7 +12,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # JupyterLab refuses to start as root without this flag.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: setup lab test test-fast test-unit test-notebooks test-ui screenshots lint format benchmark clean
+.PHONY: setup lab train test test-fast test-unit test-notebooks test-ui screenshots lint format benchmark clean
 
 setup: $(INSTALLED)
 
@@ -28,6 +28,10 @@ $(INSTALLED): pyproject.toml
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+# Train the tutorial's CNN from the command line (see `python -m mnist_cnn train --help`).
+train: $(INSTALLED)
+	$(BIN)/python -m mnist_cnn train
 
 # Everything: unit tests, every notebook under nbval, then the browser tests (tests/ui),
 # which need Debian's chromium (`apt-get install chromium`; .ci/run installs it).

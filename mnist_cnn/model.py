@@ -38,6 +38,10 @@ class CNNConfig:
     pool_size: int = 2  # max pooling window and stride
     dense_units: tuple[int, ...] = ()  # hidden dense layers before the output (the tutorial: none)
     dropout: float = 0.0  # share of inputs dropped before each dense layer while training
+    batch_norm: bool = False  # normalise each convolution's output (faster, steadier training)
+    padding: str = "valid"  # "valid" shrinks each convolution's output; "same" keeps its size
+    shift: float = 0.0  # augmentation: random shifts up to this share of the image, training only
+    rotation: float = 0.0  # augmentation: random rotations up to this share of a full turn
     num_classes: int = NUM_CLASSES  # one output per digit
     image_size: int = IMAGE_SIZE  # input images are image_size x image_size
     name: str = "tutorial_cnn"
@@ -58,6 +62,11 @@ class CNNConfig:
                 raise ValueError(f"{what} must be a positive whole number, got {value!r}.")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f'padding must be "valid" or "same", got {self.padding!r}.')
+        for what in ("shift", "rotation"):
+            if not 0.0 <= getattr(self, what) < 0.5:
+                raise ValueError(f"{what} must be in [0, 0.5), got {getattr(self, what)!r}.")
         size = self.image_size
         for block, _ in enumerate(self.filters, start=1):
             if self.kernel_size > size:
@@ -65,7 +74,9 @@ class CNNConfig:
                     f"kernel_size {self.kernel_size} is larger than the {size}x{size} input of "
                     f"convolution block {block}; use a smaller kernel or fewer blocks."
                 )
-            size = (size - self.kernel_size + 1) // self.pool_size
+            if self.padding == "valid":
+                size = size - self.kernel_size + 1
+            size = size // self.pool_size
             if size < 1:
                 raise ValueError(
                     f"block {block} shrinks the image to nothing; use a smaller kernel_size, "
@@ -76,6 +87,13 @@ class CNNConfig:
     def tutorial(cls) -> CNNConfig:
         """The original tutorial's CNN: 5,994 parameters."""
         return cls()
+
+    @classmethod
+    def fast(cls) -> CNNConfig:
+        """The `fast` preset's CNN: wider, with batch normalisation (see `mnist_cnn.presets`)."""
+        from .presets import PRESETS
+
+        return PRESETS["fast"].model
 
 
 def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> keras.Sequential:
@@ -99,16 +117,41 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
     model.add(keras.Input(shape=(config.image_size, config.image_size), name="image"))
     model.add(layers.Rescaling(1 / 255, name="rescale"))
     model.add(layers.Reshape((config.image_size, config.image_size, 1), name="add_channel"))
+    if config.shift:
+        model.add(
+            layers.RandomTranslation(
+                config.shift,
+                config.shift,
+                fill_mode="constant",
+                seed=next(seeds) if seeds else None,
+                name="shift",
+            )
+        )
+    if config.rotation:
+        model.add(
+            layers.RandomRotation(
+                config.rotation,
+                fill_mode="constant",
+                seed=next(seeds) if seeds else None,
+                name="rotate",
+            )
+        )
     for block, filters in enumerate(config.filters, start=1):
         model.add(
             layers.Conv2D(
                 filters,
                 config.kernel_size,
-                activation="relu",
+                padding=config.padding,
+                # Batch normalisation adds its own shift, so the convolution needs no bias.
+                use_bias=not config.batch_norm,
+                activation=None if config.batch_norm else "relu",
                 kernel_initializer=initializer(),
                 name=f"conv{block}",
             )
         )
+        if config.batch_norm:
+            model.add(layers.BatchNormalization(name=f"norm{block}"))
+            model.add(layers.ReLU(name=f"relu{block}"))
         model.add(layers.MaxPooling2D(config.pool_size, name=f"pool{block}"))
     model.add(layers.Flatten(name="flatten"))
     for number, units in enumerate(config.dense_units, start=1):

@@ -192,6 +192,11 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
     return _finish(figure)
 
 
+# Light to medium shades only, so the black count stays readable in every cell.
+_MISTAKE_COLORS = [[0, "#fff5f0"], [1, "#f16a4c"]]
+_CORRECT_COLORS = [[0, "#e5f5e0"], [1, "#5ab769"]]
+
+
 def _cell_texts(matrix: np.ndarray, shares: np.ndarray, normalize: str | None) -> list[list[str]]:
     if normalize is None:
         return [[f"{int(value)}" for value in row] for row in matrix]
@@ -252,6 +257,7 @@ def plot_confusion_matrix(
         y=digits,
         text=texts,
         texttemplate="%{text}",
+        textfont={"color": "black"},
         customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
         xgap=2,
@@ -262,7 +268,7 @@ def plot_confusion_matrix(
         [
             go.Heatmap(
                 z=off_diagonal,
-                colorscale="Reds",
+                colorscale=_MISTAKE_COLORS,
                 zmin=0,
                 zmax=error_top,
                 name="mistakes",
@@ -271,7 +277,7 @@ def plot_confusion_matrix(
             ),
             go.Heatmap(
                 z=on_diagonal,
-                colorscale="Greens",
+                colorscale=_CORRECT_COLORS,
                 zmin=0,
                 zmax=np.nanmax(values) or 1,
                 name="correct",

@@ -337,6 +337,25 @@ class LiveCurves(keras.callbacks.Callback):
         self._draw(final=True)
 
 
+SCHEDULES = ("constant", "cosine", "one_cycle")
+
+
+def learning_rate_schedule(schedule: str, learning_rate: float, steps: int):
+    """The learning rate, or a Keras schedule of it over `steps` training steps."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}.")
+    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < math.inf):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}.")
+    if schedule == "constant":
+        return learning_rate
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(learning_rate, max(steps, 1))
+    warmup = max(1, int(0.15 * steps))
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate / 20, max(steps - warmup, 1), warmup_target=learning_rate, warmup_steps=warmup
+    )
+
+
 def train(
     model: keras.Model,
     train_images: np.ndarray,
@@ -349,6 +368,8 @@ def train(
     seed: int | None = 0,
     learning_rate: float = 1e-3,
     optimizer: str | keras.optimizers.Optimizer = "adam",
+    schedule: str = "constant",
+    steps_per_execution: int = 1,
     live_plot: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | None = None,
@@ -366,8 +387,15 @@ def train(
         epochs, batch_size: how long to train, and how many images per weight update.
         seed: makes shuffling and the validation split repeatable (with `build_cnn(seed=...)`,
             two runs give the same metrics up to float rounding); None for fresh randomness.
-        learning_rate: step size of the optimizer when `optimizer` is given by name.
+        learning_rate: step size of the optimizer when `optimizer` is given by name (the
+            peak step size with a schedule).
         optimizer: "adam" (default), "sgd", or a Keras optimizer object.
+        schedule: how the step size changes during training: "constant"; "cosine" (falls
+            from `learning_rate` to 0 along a cosine); or "one_cycle" (rises from
+            `learning_rate / 20` to `learning_rate` over the first 15% of the steps, then
+            falls along a cosine to 0).
+        steps_per_execution: batches run per call into TensorFlow; more is faster for small
+            models, but the live chart and the Stop button then act every that many batches.
         live_plot: in a notebook, show live curves and a Stop button (and train quietly).
         callbacks: more Keras callbacks.
         verbose: Keras' verbosity; by default 0 with the live chart, else one line per epoch.
@@ -392,11 +420,16 @@ def train(
         keras.utils.set_random_seed(seed)
     if not getattr(model, "compiled", False):
         if isinstance(optimizer, str):
+            steps = math.ceil(len(train_images) / batch_size) * epochs
+            rate = learning_rate_schedule(schedule, learning_rate, steps)
             optimizer = keras.optimizers.get(
-                {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+                {"class_name": optimizer, "config": {"learning_rate": rate}}
             )
         model.compile(
-            optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+            optimizer=optimizer,
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=steps_per_execution,
         )
 
     live = LiveCurves(title=f"Training {model.name}") if live_plot else None
