@@ -21,11 +21,14 @@ resident memory.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import resource
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -36,6 +39,7 @@ from mnist_cnn.presets import PRESETS
 from mnist_cnn.training import learning_rate_schedule
 
 TARGET = 0.99
+RESULTS = Path(mnist_cnn.__file__).parent / "results" / "time_to_accuracy.json"
 REFERENCE = CNNConfig(filters=(32, 64), kernel_size=3, dropout=0.5, name="keras_reference")
 
 
@@ -83,6 +87,12 @@ def make_run(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help=f"store the per-epoch results in {RESULTS.relative_to(RESULTS.parents[2])} "
+        "(notebook 03 charts them)",
+    )
     arguments = parser.parse_args()
 
     (train_images, train_labels), (test_images, test_labels) = mnist_cnn.load_mnist()
@@ -174,6 +184,23 @@ def main() -> int:
     print(f"(c) final test accuracy: {runs[3].rows[-1][2]:.2%} (target >= 98.8%)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:,.0f} MB (target < 2,000 MB)")
+    if arguments.save and not arguments.quick:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        stored = {
+            "command": "python benchmarks/time_to_accuracy.py --save",
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{os.cpu_count()} CPU cores",
+            "target": TARGET,
+            "recipes": {
+                run.label: [
+                    {"epoch": epoch, "seconds": round(seconds, 2), "accuracy": round(accuracy, 5)}
+                    for epoch, seconds, accuracy in run.rows
+                ]
+                for run in runs
+            },
+        }
+        RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+        print(f"stored in {RESULTS}")
     return 0
 
 

@@ -420,3 +420,106 @@ def plot_mistakes(
         bar_ax.set_yticks([])
     figure.tight_layout()
     return _finish(figure)
+
+
+def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
+    """Test accuracy against training time, one line per recipe, from a stored benchmark."""
+    target = target if target is not None else results.get("target", 0.99)
+    figure, ax = plt.subplots(figsize=(8, 4))
+    for label, rows in results["recipes"].items():
+        seconds = [row["seconds"] for row in rows]
+        accuracy = [100 * row["accuracy"] for row in rows]
+        ax.plot(seconds, accuracy, "o-", label=label, markersize=4)
+    ax.axhline(100 * target, color="gray", linestyle="--", linewidth=1)
+    ax.text(ax.get_xlim()[1], 100 * target, f" {target:.0%}", va="center", color="gray")
+    ax.set_ylim(97, 100)
+    ax.set_xlabel("training time (seconds, 2-core CPU)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Test accuracy on the official MNIST test set against training time")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    figure.tight_layout()
+    return _finish(figure)
+
+
+def plot_drawing_and_prediction(
+    drawn: np.ndarray, prepared: np.ndarray, probabilities: np.ndarray
+) -> Figure:
+    """The drawing as drawn, as prepared the MNIST way, and the model's probabilities."""
+    figure, axes = plt.subplots(1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    for ax, image, title in (
+        (axes[0], drawn, "as drawn"),
+        (axes[1], prepared, "prepared (MNIST way)"),
+    ):
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    guess = int(np.argmax(probabilities))
+    colors = ["#bbbbbb"] * NUM_CLASSES
+    colors[guess] = "#3182bd"
+    axes[2].bar(range(NUM_CLASSES), probabilities, color=colors)
+    axes[2].set_xticks(range(NUM_CLASSES))
+    axes[2].set_ylim(0, 1)
+    axes[2].set_title(f"probabilities: reads {guess}", fontsize=9)
+    figure.tight_layout()
+    return _finish(figure)
+
+
+def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Figure:
+    """Each convolution's filters (averaged over input channels); with `filters_after`,
+    before training on one row and after on the next."""
+    sets = [("before training", filters_before)] + (
+        [("after training", filters_after)] if filters_after is not None else []
+    )
+    rows = [(when, name, stack) for when, filters in sets for name, stack in filters.items()]
+    rows.sort(key=lambda row: (row[1], row[0] != "before training"))
+    columns = max(len(stack) for _, _, stack in rows)
+    figure, axes = plt.subplots(
+        len(rows), columns, figsize=(0.75 * columns, 0.95 * len(rows)), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for row, (when, name, stack) in enumerate(rows):
+        limit = np.abs(stack).max() or 1
+        for column, kernel in enumerate(stack):
+            axes[row, column].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes[row, 0].set_title(f"{name}, {when}", fontsize=8, loc="left")
+    figure.suptitle("Filters (red: positive weights, blue: negative)", fontsize=10)
+    figure.tight_layout()
+    return _finish(figure)
+
+
+def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
+    """One digit's journey: the digit, its saliency map, the probabilities, and the feature
+    maps after each ReLU and each pooling."""
+    columns = max(8, max(stack.shape[-1] for stack in maps.values()))
+    figure = plt.figure(figsize=(0.8 * columns, 2.2 + 0.95 * len(maps)))
+    grid = figure.add_gridspec(1 + len(maps), columns, height_ratios=[2.2] + [1] * len(maps))
+    third = columns // 3
+    ax = figure.add_subplot(grid[0, :third])
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
+    ax.set_title(f"the digit (label {label})", fontsize=9)
+    ax.axis("off")
+    ax = figure.add_subplot(grid[0, third : 2 * third])
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
+    ax.imshow(saliency, cmap="hot", alpha=0.6, vmin=0, vmax=1)
+    ax.set_title("saliency: pixels that sway the answer", fontsize=9)
+    ax.axis("off")
+    ax = figure.add_subplot(grid[0, 2 * third :])
+    guess = int(np.argmax(probabilities))
+    colors = ["#bbbbbb"] * NUM_CLASSES
+    colors[guess] = "#3182bd"
+    ax.bar(range(NUM_CLASSES), probabilities, color=colors)
+    ax.set_xticks(range(NUM_CLASSES))
+    ax.set_ylim(0, 1)
+    ax.set_title(f"probabilities: reads {guess}", fontsize=9)
+    for row, (name, stack) in enumerate(maps.items(), start=1):
+        for index in range(stack.shape[-1]):
+            ax = figure.add_subplot(grid[row, index])
+            ax.imshow(stack[..., index], cmap="viridis")
+            ax.axis("off")
+            if index == 0:
+                size = "x".join(str(d) for d in stack.shape[:2])
+                ax.set_title(f"{name} ({size}, {stack.shape[-1]} maps)", fontsize=8, loc="left")
+    return _finish(figure)

@@ -138,3 +138,158 @@ class MistakesBrowser(widgets.VBox):
 def mistakes_browser(images, true_labels, predicted_labels, probabilities) -> MistakesBrowser:
     """A widget to browse the model's mistakes pair by pair (see `MistakesBrowser`)."""
     return MistakesBrowser(images, true_labels, predicted_labels, probabilities)
+
+
+def _drawing_pad_class():
+    """The DrawingPad class, built on first use so that anywidget loads only when needed."""
+    from pathlib import Path
+
+    import anywidget
+    import traitlets
+
+    class DrawingPad(anywidget.AnyWidget):
+        """A 28x28 grid to draw a digit on with the mouse, shown `scale` times larger.
+
+        `pixels` holds the 784 values (0-255, white ink on black, row by row); `image`
+        gives them as a (28, 28) uint8 array. The Clear button empties the grid.
+        """
+
+        _esm = Path(__file__).parent / "static" / "drawing_pad.js"
+        pixels = traitlets.List(traitlets.Int(), default_value=[0] * 784).tag(sync=True)
+        scale = traitlets.Int(10).tag(sync=True)
+        brush = traitlets.Float(1.2).tag(sync=True)  # pen radius, in grid cells
+
+        @property
+        def image(self) -> np.ndarray:
+            return np.asarray(self.pixels, dtype=np.uint8).reshape(28, 28)
+
+        @image.setter
+        def image(self, value: np.ndarray) -> None:
+            value = np.asarray(value)
+            if value.shape != (28, 28):
+                raise ValueError(f"the pad holds a (28, 28) image, got shape {value.shape}.")
+            self.pixels = [int(v) for v in np.clip(value, 0, 255).ravel()]
+
+        def clear(self) -> None:
+            self.pixels = [0] * 784
+
+    return DrawingPad
+
+
+def drawing_pad(scale: int = 10):
+    """A widget to draw a digit with the mouse (see `DrawingPad`)."""
+    return _drawing_pad_class()(scale=scale)
+
+
+class DigitReader(widgets.HBox):
+    """Draw a digit and watch the model read it.
+
+    Left: the drawing pad. Right: the drawing as drawn and as prepared the MNIST way
+    (`preprocess_drawing`), and the model's ten probabilities, updated as you draw.
+
+    Attributes:
+        pad: the `DrawingPad`.
+        prediction: HTML text with the digit read, e.g. "reads: 7 (98%)".
+        prepared: the last prepared (28, 28) image, or None while the pad is empty.
+        probabilities: the last 10 probabilities, or None.
+    """
+
+    def __init__(self, model):
+        from .drawing import predict_digit, preprocess_drawing
+
+        self.model = model
+        self._predict, self._prepare = predict_digit, preprocess_drawing
+        self.pad = drawing_pad()
+        self.prediction = widgets.HTML()
+        self.prediction.add_class("mnist-cnn-prediction")
+        self.pictures = widgets.Output()
+        self.prepared = None
+        self.probabilities = None
+        self.pad.observe(self._read, names="pixels")
+        side = widgets.VBox(
+            [self.prediction, self.pictures], layout=widgets.Layout(margin="0 0 0 20px")
+        )
+        super().__init__([self.pad, side])
+        self._read()
+
+    def _read(self, change=None) -> None:
+        from IPython.display import display
+
+        from .plots import plot_drawing_and_prediction
+
+        try:
+            self.prepared = self._prepare(self.pad.image)
+        except ValueError:  # an empty pad
+            self.prepared, self.probabilities = None, None
+            self.prediction.value = "<div style='font-size:24px'>Draw a digit on the grid</div>"
+            self.pictures.clear_output()
+            return
+        digit, self.probabilities = self._predict(self.model, self.prepared)
+        self.prediction.value = (
+            f"<div style='font-size:24px'>reads: <b>{digit}</b> "
+            f"({self.probabilities[digit]:.0%})</div>"
+        )
+        figure = plot_drawing_and_prediction(self.pad.image, self.prepared, self.probabilities)
+        with self.pictures:
+            self.pictures.clear_output(wait=True)
+            display(figure)
+
+
+def digit_reader(model) -> DigitReader:
+    """A drawing pad whose digit `model` reads as you draw (see `DigitReader`)."""
+    return DigitReader(model)
+
+
+class InsideBrowser(widgets.VBox):
+    """Pick a digit with the slider and see inside the model: feature maps, saliency,
+    probabilities. Redrawn whenever the slider moves.
+
+    Attributes:
+        slider: the index `IntSlider`.
+        shown_index: the index whose figure is shown.
+        maps: the feature maps of that digit, by layer name.
+    """
+
+    def __init__(self, model, images, labels, index: int = 0):
+        from .inside import feature_maps, saliency_map
+
+        check_images(images, labels)
+        self.model, self.images, self.labels = model, images, labels
+        self._maps, self._saliency = feature_maps, saliency_map
+        index = check_index(index, len(images))
+        self.slider = widgets.IntSlider(
+            value=index,
+            min=0,
+            max=len(images) - 1,
+            description="Index",
+            continuous_update=False,
+            layout=widgets.Layout(width="420px"),
+        )
+        self.figure_output = widgets.Output()
+        self.shown_index: int | None = None
+        self.maps: dict = {}
+        self.slider.observe(self._show, names="value")
+        super().__init__([self.slider, self.figure_output])
+        self.add_class("mnist-cnn-inside")
+        self._show()
+
+    def _show(self, change=None) -> None:
+        from IPython.display import display
+
+        from .plots import plot_inside
+
+        index = self.slider.value
+        image = self.images[index]
+        self.maps = self._maps(self.model, image)
+        _, saliency = self._saliency(self.model, image)
+        probabilities = np.asarray(self.model(image[None].astype(np.float32), training=False))[0]
+        figure = plot_inside(image, int(self.labels[index]), self.maps, probabilities, saliency)
+        with self.figure_output:
+            self.figure_output.clear_output(wait=True)
+            display(figure)
+        self.shown_index = index
+
+
+def inside_browser(model, images, labels, index: int = 0) -> InsideBrowser:
+    """A widget to look inside `model` for any digit chosen by index (see `InsideBrowser`)."""
+    return InsideBrowser(model, images, labels, index)

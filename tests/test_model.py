@@ -94,3 +94,36 @@ def test_loading_a_corrupt_model_is_a_clear_error(tmp_path):
 def test_saving_needs_the_keras_suffix(tmp_path):
     with pytest.raises(ValueError, match=".keras"):
         mnist_cnn.save_model(build_cnn(), tmp_path / "model.h5")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [({"padding": "full"}, "padding"), ({"shift": 0.6}, "shift"), ({"rotation": -0.1}, "rotation")],
+)
+def test_bad_recipe_fields_are_refused(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        CNNConfig(**arguments)
+
+
+def test_batch_norm_and_augmentation_layers():
+    model = build_cnn(CNNConfig(filters=(16, 32), batch_norm=True, shift=0.1, padding="same"))
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names.count("BatchNormalization") == 2 and "RandomTranslation" in names
+    assert layer_table(model)[-2][2] == (7 * 7 * 32,)  # "same" keeps 28 -> 14 -> 7
+    images = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    # Augmentation is for training only: predictions do not change from call to call.
+    np.testing.assert_allclose(model.predict(images, verbose=0), model.predict(images, verbose=0))
+
+
+def test_learning_rate_schedules():
+    from mnist_cnn.training import learning_rate_schedule
+
+    assert learning_rate_schedule("constant", 0.01, 100) == 0.01
+    one_cycle = learning_rate_schedule("one_cycle", 0.01, 100)
+    rates = [float(one_cycle(step)) for step in (0, 15, 99)]
+    assert rates[0] == pytest.approx(0.0005) and rates[1] == pytest.approx(0.01, rel=0.05)
+    assert rates[2] < 0.001
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        learning_rate_schedule("triangle", 0.01, 100)
+    with pytest.raises(ValueError, match="learning_rate"):
+        learning_rate_schedule("constant", float("nan"), 100)

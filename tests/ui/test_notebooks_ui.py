@@ -149,3 +149,50 @@ def test_04_confusion_matrix_and_mistakes_browser(page, lab):
     )
     actual, predicted = re.search(r"actual (\d), predicted (\d)", options[1]).groups()
     assert f"of a {actual} read as {predicted}" in caption.text_content()
+
+
+def test_05_the_slider_changes_the_feature_maps(page, lab):
+    run_notebook(page, lab, "05_inside_the_cnn.ipynb")
+    inside = page.locator(".mnist-cnn-inside").first
+    inside.scroll_into_view_if_needed()
+    picture = inside.locator("img").first
+    picture.wait_for(state="attached", timeout=30_000)
+    before = picture.get_attribute("src")
+    save_picture(inside, "inside_the_cnn.png")
+    inside.locator("[role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    # The figure is redrawn as a new <img>, so poll the locator rather than one element.
+    deadline = time.monotonic() + 30
+    while picture.get_attribute("src") == before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert picture.get_attribute("src") != before, "the feature maps did not change"
+    readout = inside.locator(".widget-readout")
+    assert readout.text_content().strip() == "1"
+
+
+def test_06_a_stroke_drawn_with_the_mouse_is_read_as_a_1(page, lab):
+    run_notebook(page, lab, "06_draw_a_digit.ipynb")
+    pad = page.locator(".mnist-cnn-drawing-pad").first
+    pad.scroll_into_view_if_needed()
+    prediction = page.locator(".mnist-cnn-prediction").first
+    pad.locator("button", has_text="Clear").click()
+    page.wait_for_function(
+        "element => element.textContent.includes('Draw a digit')",
+        arg=prediction.element_handle(),
+        timeout=20_000,
+    )
+    box = pad.locator("canvas").bounding_box()
+    assert box["width"] >= 250  # the 28x28 grid is drawn large
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, box["y"] + (0.15 + 0.7 * step / 20) * box["height"])
+    page.mouse.up()
+    page.wait_for_function(
+        "element => /reads:\\s*\\d/.test(element.textContent)",
+        arg=prediction.element_handle(),
+        timeout=20_000,
+    )
+    save_picture(page.locator(".jp-OutputArea-output", has=pad).first, "draw_a_digit.png")
+    assert re.search(r"reads:\s*1\b", prediction.text_content()), prediction.text_content()

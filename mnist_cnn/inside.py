@@ -1,0 +1,59 @@
+"""Look inside a trained CNN: its filters, the feature maps an image produces, a saliency map."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._tensorflow import keras, tf
+from .data import IMAGE_SIZE
+
+
+def stages(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layers whose outputs are worth seeing: each convolution block after its ReLU,
+    and after its pooling."""
+    chosen = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D) and layer.activation is keras.activations.relu:
+            chosen.append(layer)
+        elif isinstance(layer, (keras.layers.ReLU, keras.layers.MaxPooling2D)):
+            chosen.append(layer)
+    return chosen
+
+
+def feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
+    """The feature maps one (28, 28) uint8 image produces, by layer name: (height, width, maps)."""
+    image = np.asarray(image)
+    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"image must have shape (28, 28), got {image.shape}.")
+    layers = stages(model)
+    probe = keras.Model(model.inputs[0], [layer.output for layer in layers])
+    outputs = probe(image[None].astype(np.float32), training=False)
+    return {
+        layer.name: np.asarray(output)[0] for layer, output in zip(layers, outputs, strict=True)
+    }
+
+
+def conv_filters(model: keras.Model) -> dict[str, np.ndarray]:
+    """Each convolution's filters as (count, height, width), averaged over input channels."""
+    return {
+        layer.name: np.transpose(layer.get_weights()[0].mean(axis=2), (2, 0, 1))
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D)
+    }
+
+
+def saliency_map(model: keras.Model, image: np.ndarray) -> tuple[int, np.ndarray]:
+    """Which pixels the prediction is most sensitive to.
+
+    Returns:
+        `(digit, saliency)`: the predicted digit, and the absolute gradient of its
+        probability with respect to each pixel, scaled to 0-1, shape (28, 28).
+    """
+    pixels = tf.Variable(np.asarray(image, dtype=np.float32)[None])
+    with tf.GradientTape() as tape:
+        probabilities = model(pixels, training=False)
+        digit = int(tf.argmax(probabilities[0]))
+        score = probabilities[0, digit]
+    gradient = np.abs(np.asarray(tape.gradient(score, pixels))[0])
+    top = gradient.max()
+    return digit, gradient / top if top > 0 else gradient
