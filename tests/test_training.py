@@ -30,40 +30,28 @@ class Frames:
         self.figures.append(figure)
 
 
-def test_tiny_training_beats_chance(small_split):
-    (train_images, train_labels), (test_images, test_labels) = small_split
-    model = build_cnn(seed=0)
-    history = train(
-        model,
-        train_images,
-        train_labels,
-        epochs=3,
-        batch_size=32,
-        seed=0,
-        learning_rate=3e-3,
-        live_plot=False,
-        verbose=0,
+def quiet_train(model, split, **settings):
+    """train() headless and silent on the small split's training part."""
+    (train_images, train_labels), _ = split
+    return train(
+        model, train_images, train_labels, live_plot=False, verbose=0, **{"seed": 0, **settings}
     )
+
+
+def test_tiny_training_beats_chance(small_split):
+    _, (test_images, test_labels) = small_split
+    model = build_cnn(seed=0)
+    history = quiet_train(model, small_split, epochs=3, batch_size=32, seed=0, learning_rate=3e-3)
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     loss, accuracy = model.evaluate(test_images, test_labels, verbose=0)
     assert accuracy > 0.5  # chance is 0.1
 
 
 def test_seeded_runs_repeat(small_split):
-    (train_images, train_labels), _ = small_split
 
     def run():
         model = build_cnn(seed=5)
-        return train(
-            model,
-            train_images,
-            train_labels,
-            epochs=2,
-            batch_size=32,
-            seed=5,
-            live_plot=False,
-            verbose=0,
-        ).history
+        return quiet_train(model, small_split, epochs=2, batch_size=32, seed=5).history
 
     first, second = run(), run()
     for key in first:
@@ -75,17 +63,7 @@ def test_the_callback_records_every_epoch_headless(small_split):
     frames = Frames()
     live = LiveCurves(show=frames, min_interval=0)
     model = build_cnn(seed=0)
-    history = train(
-        model,
-        train_images,
-        train_labels,
-        epochs=3,
-        batch_size=64,
-        seed=0,
-        live_plot=False,
-        callbacks=[live],
-        verbose=0,
-    )
+    history = quiet_train(model, small_split, epochs=3, batch_size=64, seed=0, callbacks=[live])
     assert live.record.epoch_x == [1, 2, 3]
     assert live.record.epochs["val_loss"] == pytest.approx(history.history["val_loss"])
     steps = int(np.ceil(len(train_images) * 0.9 / 64))
@@ -105,20 +83,9 @@ def test_the_callback_records_every_epoch_headless(small_split):
 
 
 def test_the_live_chart_is_throttled(small_split):
-    (train_images, train_labels), _ = small_split
     frames = Frames()
     live = LiveCurves(show=frames, min_interval=60)
-    train(
-        build_cnn(seed=0),
-        train_images,
-        train_labels,
-        epochs=2,
-        batch_size=16,
-        seed=0,
-        live_plot=False,
-        callbacks=[live],
-        verbose=0,
-    )
+    quiet_train(build_cnn(seed=0), small_split, epochs=2, batch_size=16, seed=0, callbacks=[live])
     # One frame at the first batch, one per epoch end, one at the end: not one per batch.
     assert len(frames.figures) <= 1 + 2 + 1 < len(live.record.batch_x)
 
@@ -138,16 +105,8 @@ def test_the_stop_button_stops_after_the_current_batch(small_split):
     frames = Frames()
     live = LiveCurves(show=frames, min_interval=0)
     model = build_cnn(seed=0)
-    history = train(
-        model,
-        train_images,
-        train_labels,
-        epochs=50,
-        batch_size=16,
-        seed=0,
-        live_plot=False,
-        callbacks=[StopAt(live, 3), live],
-        verbose=0,
+    history = quiet_train(
+        model, small_split, epochs=50, batch_size=16, seed=0, callbacks=[StopAt(live, 3), live]
     )
     assert len(live.record.batch_x) == 4  # batches 0-3 ran, then training ended
     assert len(history.history["loss"]) == 1  # the partial epoch is kept
@@ -157,7 +116,6 @@ def test_the_stop_button_stops_after_the_current_batch(small_split):
 
 
 def test_a_nan_loss_stops_training_with_a_message(small_split, capsys):
-    (train_images, train_labels), _ = small_split
     live = LiveCurves(show=Frames())
     model = build_cnn(seed=0)
     model.compile(
@@ -165,17 +123,7 @@ def test_a_nan_loss_stops_training_with_a_message(small_split, capsys):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    history = train(
-        model,
-        train_images,
-        train_labels,
-        epochs=20,
-        batch_size=16,
-        seed=0,
-        live_plot=False,
-        callbacks=[live],
-        verbose=0,
-    )
+    history = quiet_train(model, small_split, epochs=20, batch_size=16, seed=0, callbacks=[live])
     assert len(history.history["loss"]) == 1
     assert live.stopped_because == "the loss became NaN"
     assert "smaller learning_rate" in capsys.readouterr().out
@@ -188,17 +136,8 @@ class InterruptAt(keras.callbacks.Callback):
 
 
 def test_an_interrupt_returns_the_history_so_far(small_split, capsys):
-    (train_images, train_labels), _ = small_split
-    history = train(
-        build_cnn(seed=0),
-        train_images,
-        train_labels,
-        epochs=10,
-        batch_size=64,
-        seed=0,
-        live_plot=False,
-        callbacks=[InterruptAt()],
-        verbose=0,
+    history = quiet_train(
+        build_cnn(seed=0), small_split, epochs=10, batch_size=64, seed=0, callbacks=[InterruptAt()]
     )
     assert len(history.history["loss"]) == 2
     assert "interrupted after 2" in capsys.readouterr().out
