@@ -165,3 +165,26 @@ def save_picture(locator, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         locator.scroll_into_view_if_needed()
         locator.screenshot(path=str(folder / name))
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory) -> Path:
+    """The model notebook 03 saves when its training runs to the end (the browser test of
+    notebook 03 presses Stop, so the model it leaves behind is only partly trained)."""
+    import mnist_cnn
+
+    images, labels = mnist_cnn.load_sample(10_000, seed=0)
+    (train_images, train_labels), _ = mnist_cnn.train_test_split(images, labels, seed=0)
+    model = mnist_cnn.build_cnn(seed=0)
+    mnist_cnn.train(
+        model,
+        train_images,
+        train_labels,
+        epochs=15,
+        batch_size=64,
+        learning_rate=0.003,
+        seed=0,
+        live_plot=False,
+        verbose=0,
+    )
+    return mnist_cnn.save_model(model, tmp_path_factory.mktemp("trained") / "tutorial_cnn.keras")

@@ -7,6 +7,7 @@ temporary models folder, where notebook 04 finds it.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
@@ -170,7 +171,9 @@ def test_05_the_slider_changes_the_feature_maps(page, lab):
     assert readout.text_content().strip() == "1"
 
 
-def test_06_a_stroke_drawn_with_the_mouse_is_read_as_a_1(page, lab):
+def test_06_a_stroke_drawn_with_the_mouse_is_read_as_a_1(page, lab, trained_model):
+    lab.models.mkdir(exist_ok=True)
+    shutil.copy(trained_model, lab.models / "tutorial_cnn.keras")
     run_notebook(page, lab, "06_draw_a_digit.ipynb")
     pad = page.locator(".mnist-cnn-drawing-pad").first
     pad.scroll_into_view_if_needed()
