@@ -67,6 +67,7 @@ _LAZY = {
     "train": "training",
     "plot_history": "training",
     "LiveCurves": "training",
+    "load_or_train": "training",
     "PRESETS": "presets",
     "load_benchmark_results": "presets",
     "evaluate": "evaluation",

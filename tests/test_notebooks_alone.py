@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NEEDS_A_MODEL = ["04_evaluate_the_cnn.ipynb"]
+NEEDS_A_MODEL = [
+    "04_evaluate_the_cnn.ipynb",
+    "05_inside_the_cnn.ipynb",
+    "06_draw_a_digit.ipynb",
+]
 
 
 @pytest.mark.slow

@@ -173,18 +173,6 @@ def trained_model(tmp_path_factory) -> Path:
     notebook 03 presses Stop, so the model it leaves behind is only partly trained)."""
     import mnist_cnn
 
-    images, labels = mnist_cnn.load_sample(10_000, seed=0)
-    (train_images, train_labels), _ = mnist_cnn.train_test_split(images, labels, seed=0)
-    model = mnist_cnn.build_cnn(seed=0)
-    mnist_cnn.train(
-        model,
-        train_images,
-        train_labels,
-        epochs=15,
-        batch_size=64,
-        learning_rate=0.003,
-        seed=0,
-        live_plot=False,
-        verbose=0,
-    )
-    return mnist_cnn.save_model(model, tmp_path_factory.mktemp("trained") / "tutorial_cnn.keras")
+    folder = tmp_path_factory.mktemp("trained")
+    model = mnist_cnn.load_or_train(folder / "none.keras", seed=0)  # trains, as nothing is there
+    return mnist_cnn.save_model(model, folder / "tutorial_cnn.keras")
