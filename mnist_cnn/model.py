@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._tensorflow import keras
@@ -45,7 +45,6 @@ class CNNConfig:
     num_classes: int = NUM_CLASSES  # one output per digit
     image_size: int = IMAGE_SIZE  # input images are image_size x image_size
     name: str = "tutorial_cnn"
-    extra: dict = field(default_factory=dict, repr=False)  # reserved for presets
 
     def __post_init__(self) -> None:
         self.filters = tuple(self.filters)

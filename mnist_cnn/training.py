@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -453,11 +452,6 @@ def train(
         if live is not None:
             live.finish(interrupted=True)
     return history
-
-
-def history_to_json(history: keras.callbacks.History) -> str:
-    """The per-epoch metrics as JSON, e.g. to store next to a saved model."""
-    return json.dumps({key: [float(v) for v in values] for key, values in history.history.items()})
 
 
 def load_or_train(path=None, *, seed: int = 0) -> keras.Model:
