@@ -292,6 +292,14 @@ def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
             )
 
 
+def check_digit(image: np.ndarray) -> np.ndarray:
+    """Return `image` as an array, or raise a clear error unless it is one (28, 28) digit."""
+    image = np.asarray(image)
+    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"a digit must have shape (28, 28), got {image.shape}.")
+    return image
+
+
 def load_sample(
     size: int = 10_000, seed: int = 0, data_dir: str | os.PathLike | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

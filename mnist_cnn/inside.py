@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._tensorflow import keras, tf
-from .data import IMAGE_SIZE
+from .data import check_digit
 
 
 def stages(model: keras.Model) -> list[keras.layers.Layer]:
@@ -22,9 +22,7 @@ def stages(model: keras.Model) -> list[keras.layers.Layer]:
 
 def feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
     """The feature maps one (28, 28) uint8 image produces, by layer name: (height, width, maps)."""
-    image = np.asarray(image)
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"image must have shape (28, 28), got {image.shape}.")
+    image = check_digit(image)
     layers = stages(model)
     probe = keras.Model(model.inputs[0], [layer.output for layer in layers])
     outputs = probe(image[None].astype(np.float32), training=False)

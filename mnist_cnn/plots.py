@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .data import IMAGE_SIZE, NUM_CLASSES, check_images
+from .data import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images
 
 
 def check_index(index: int, count: int) -> int:
@@ -30,9 +30,7 @@ def digit_png(image: np.ndarray, scale: int = 10) -> bytes:
     """Encode a 28x28 digit as a crisp PNG, each pixel drawn as a `scale` x `scale` square."""
     from PIL import Image  # Pillow comes with matplotlib
 
-    image = np.asarray(image)
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"a digit must have shape (28, 28), got {image.shape}.")
+    image = check_digit(image)
     ink_on_paper = 255 - image.astype(np.uint8)
     large = np.repeat(np.repeat(ink_on_paper, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()
@@ -47,9 +45,7 @@ def _finish(figure: Figure) -> Figure:
 
 def plot_digit(image: np.ndarray, label: int | None = None, ax=None) -> Figure:
     """Draw one 28x28 digit, with its label as the title when given."""
-    image = np.asarray(image)
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"a digit must have shape (28, 28), got {image.shape}.")
+    image = check_digit(image)
     if ax is None:
         figure, ax = plt.subplots(figsize=(2.5, 2.5))
     else:
@@ -88,9 +84,7 @@ def plot_digits(
 
 def plot_pixel_values(image: np.ndarray, label: int | None = None) -> Figure:
     """Show a digit's 784 pixel values, each written in its own cell of the 28x28 grid."""
-    image = np.asarray(image)
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"a digit must have shape (28, 28), got {image.shape}.")
+    image = check_digit(image)
     figure, ax = plt.subplots(figsize=(11, 11))
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
     for row in range(IMAGE_SIZE):

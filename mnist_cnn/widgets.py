@@ -9,6 +9,15 @@ from .data import check_images
 from .plots import check_index, digit_png
 
 
+def _show_figure(output: widgets.Output, figure) -> None:
+    """Replace what `output` shows with `figure`, without a flicker."""
+    from IPython.display import display
+
+    with output:
+        output.clear_output(wait=True)
+        display(figure)
+
+
 class DigitBrowser(widgets.VBox):
     """Browse digits by index: a slider and a number box, kept in step, above the digit.
 
@@ -106,7 +115,6 @@ class MistakesBrowser(widgets.VBox):
         self._show()
 
     def _show(self, change=None) -> None:
-        from IPython.display import display
 
         from .plots import plot_mistakes
 
@@ -130,9 +138,7 @@ class MistakesBrowser(widgets.VBox):
         figure = plot_mistakes(
             self.images, self.true_labels, self.predicted_labels, self.probabilities, self.shown
         )
-        self.gallery.clear_output(wait=True)
-        with self.gallery:
-            display(figure)
+        _show_figure(self.gallery, figure)
 
 
 def mistakes_browser(images, true_labels, predicted_labels, probabilities) -> MistakesBrowser:
@@ -213,7 +219,6 @@ class DigitReader(widgets.HBox):
         self._read()
 
     def _read(self, change=None) -> None:
-        from IPython.display import display
 
         from .plots import plot_drawing_and_prediction
 
@@ -230,9 +235,7 @@ class DigitReader(widgets.HBox):
             f"({self.probabilities[digit]:.0%})</div>"
         )
         figure = plot_drawing_and_prediction(self.pad.image, self.prepared, self.probabilities)
-        with self.pictures:
-            self.pictures.clear_output(wait=True)
-            display(figure)
+        _show_figure(self.pictures, figure)
 
 
 def digit_reader(model) -> DigitReader:
@@ -274,7 +277,6 @@ class InsideBrowser(widgets.VBox):
         self._show()
 
     def _show(self, change=None) -> None:
-        from IPython.display import display
 
         from .plots import plot_inside
 
@@ -284,9 +286,7 @@ class InsideBrowser(widgets.VBox):
         _, saliency = self._saliency(self.model, image)
         probabilities = np.asarray(self.model(image[None].astype(np.float32), training=False))[0]
         figure = plot_inside(image, int(self.labels[index]), self.maps, probabilities, saliency)
-        with self.figure_output:
-            self.figure_output.clear_output(wait=True)
-            display(figure)
+        _show_figure(self.figure_output, figure)
         self.shown_index = index
 
 
