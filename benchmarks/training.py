@@ -25,7 +25,7 @@ import numpy as np
 
 import mnist_cnn
 from mnist_cnn import CNNConfig, build_cnn, train
-from mnist_cnn.training import LiveCurves
+from mnist_cnn.live_chart import LiveCurves
 
 # The notebook-03 defaults.
 SAMPLE_SIZE, TRAIN_FRACTION, EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED = 10_000, 0.8, 15, 64, 3e-3, 0

@@ -10,7 +10,7 @@ import pytest
 import mnist_cnn
 from mnist_cnn import build_cnn, train
 from mnist_cnn._tensorflow import keras
-from mnist_cnn.training import PLOTLY_MIME, LiveCurves, curves_figure
+from mnist_cnn.live_chart import PLOTLY_MIME, LiveCurves, curves_figure
 
 
 @pytest.fixture(scope="module")

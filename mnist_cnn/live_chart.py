@@ -1,0 +1,333 @@
+"""The live training chart: a Keras callback that redraws loss and accuracy curves in a
+notebook while the model trains, with a Stop button."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from ._tensorflow import keras
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+# Colours: training in blue, validation in orange, the per-batch trace a paler blue.
+_TRAIN, _BATCH, _VALIDATION = "#1f77b4", "rgba(31,119,180,0.35)", "#ff7f0e"
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel, where widgets and rich outputs can be shown."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _let_clicks_through(button) -> None:
+    """Let `button`'s clicks run while the cell that created it is still busy.
+
+    JupyterLab 4.4+ sends widget messages to a kernel *subshell*, which ipykernel 7 runs
+    on its own thread, so a click can be handled while `model.fit` runs. But ipykernel
+    routes a comm's incoming messages back to the subshell that last published on it,
+    which for a widget created by the running cell is the busy main shell: the click
+    would wait until training ends. Forgetting that route lets the frontend's choice
+    stand. On kernels without subshells this changes nothing, and the click is handled
+    once the cell ends (Kernel > Interrupt still stops training there).
+    """
+    comm = getattr(button, "comm", None)
+    lock = getattr(comm, "_reply_subshell_lock", None)
+    if lock is not None and hasattr(comm, "_reply_subshell_id"):
+        with lock:
+            del comm._reply_subshell_id
+
+
+class TrainingRecord:
+    """Loss and accuracy as training goes: per batch (smoothed) and per epoch."""
+
+    def __init__(self, smoothing: float = 0.9):
+        self.smoothing = smoothing
+        self.batch_x: list[float] = []  # position in epochs, e.g. 2.5 = halfway through epoch 3
+        self.batch_loss: list[float] = []
+        self.batch_accuracy: list[float] = []
+        self.epoch_x: list[int] = []
+        self.epochs: dict[str, list[float]] = {}
+        self._previous_mean: dict[str, float] = {}
+        self._smoothed: dict[str, float] = {}
+        self._weight = 0.0
+
+    def add_batch(self, epoch: int, batch: int, steps: int | None, logs: dict) -> None:
+        # Keras reports the running mean over the epoch so far; recover this batch's own
+        # value from two running means, then smooth it (debiased, as TensorBoard does).
+        if batch == 0:
+            self._previous_mean = {}
+        self._weight = self.smoothing * self._weight + (1 - self.smoothing)
+        values = {}
+        for name in ("loss", "accuracy"):
+            mean = float(logs.get(name, math.nan))
+            previous = self._previous_mean.get(name)
+            value = mean if previous is None else (batch + 1) * mean - batch * previous
+            self._previous_mean[name] = mean
+            smoothed = self.smoothing * self._smoothed.get(name, 0.0) + (1 - self.smoothing) * value
+            self._smoothed[name] = smoothed
+            values[name] = smoothed / self._weight
+        self.batch_x.append(epoch + (batch + 1) / steps if steps else epoch + 1)
+        self.batch_loss.append(values["loss"])
+        self.batch_accuracy.append(values["accuracy"])
+
+    def add_epoch(self, epoch: int, logs: dict) -> None:
+        self.epoch_x.append(epoch + 1)
+        for name, value in logs.items():
+            self.epochs.setdefault(name, []).append(float(value))
+
+
+def _thin(xs: list[float], ys: list[float], most: int = 600) -> tuple[list, list]:
+    """At most `most` points, so long runs stay quick to send and draw."""
+    step = max(1, math.ceil(len(xs) / most))
+    return xs[::step], ys[::step]
+
+
+def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
+    """A Plotly figure, as a plain dict, of loss (left) and accuracy (right).
+
+    Built as a dict rather than a `plotly.graph_objects.Figure` because it is redrawn
+    several times a second while training, and validation of a Figure would cost more
+    than a training step of the small CNN.
+    """
+    data = []
+    for column, metric in ((1, "loss"), (2, "accuracy")):
+        axes = {"xaxis": f"x{column}", "yaxis": f"y{column}"}
+        legend = column == 1
+        batch_y = record.batch_loss if metric == "loss" else record.batch_accuracy
+        x, y = _thin(record.batch_x, batch_y)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": y,
+                "name": "training, per batch (smoothed)",
+                "line": {"color": _BATCH, "width": 1.5},
+                "legendgroup": "batch",
+                "showlegend": legend,
+                "hovertemplate": f"epoch %{{x:.2f}}<br>{metric} %{{y:.4f}}<extra>batch</extra>",
+                **axes,
+            }
+        )
+        for key, name, color, group in (
+            (metric, "training, per epoch", _TRAIN, "train"),
+            (f"val_{metric}", "validation, per epoch", _VALIDATION, "validation"),
+        ):
+            if key in record.epochs:
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "x": record.epoch_x,
+                        "y": record.epochs[key],
+                        "name": name,
+                        "legendgroup": group,
+                        "showlegend": legend,
+                        "line": {"color": color, "width": 2.5},
+                        "marker": {"size": 7},
+                        "hovertemplate": (
+                            f"epoch %{{x}}<br>{name}: {metric} %{{y:.4f}}<extra></extra>"
+                        ),
+                        **axes,
+                    }
+                )
+    grid = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False}
+    layout = {
+        "title": {"text": title},
+        "template": {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white"}},
+        "height": 380,
+        "margin": {"l": 60, "r": 20, "t": 70, "b": 50},
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis1": {"domain": [0, 0.46], "title": {"text": "epoch"}, **grid},
+        "xaxis2": {"domain": [0.54, 1], "title": {"text": "epoch"}, **grid},
+        "yaxis1": {"title": {"text": "loss (lower is better)"}, "anchor": "x1", **grid},
+        "yaxis2": {
+            "title": {"text": "accuracy (higher is better)"},
+            "anchor": "x2",
+            "tickformat": ".0%",
+            **grid,
+        },
+    }
+    return {"data": data, "layout": layout}
+
+
+def plot_history(history: keras.callbacks.History | dict, title: str = "Training") -> object:
+    """A Plotly figure of loss and accuracy per epoch from a finished `History`."""
+    import plotly.graph_objects as go
+
+    logs = history.history if hasattr(history, "history") else history
+    record = TrainingRecord()
+    count = len(next(iter(logs.values()), []))
+    for epoch in range(count):
+        record.add_epoch(epoch, {key: values[epoch] for key, values in logs.items()})
+    return go.Figure(curves_figure(record, title))
+
+
+class LiveCurves(keras.callbacks.Callback):
+    """A Keras callback that draws loss and accuracy while the model trains.
+
+    In a notebook it shows a Stop button and a Plotly chart, redrawn at most every
+    `min_interval` seconds (and at every epoch end). The button ends training after the
+    current batch; the weights and the history so far are kept. A NaN loss also stops
+    training, with an explanation. Outside a notebook it shows nothing and costs little.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_interval: float = 0.25,
+        smoothing: float = 0.9,
+        title: str = "Training",
+        show: Callable[[dict], None] | None = None,
+    ):
+        super().__init__()
+        self.min_interval = min_interval
+        self.smoothing = smoothing
+        self.title = title
+        self.record = TrainingRecord(smoothing)
+        self.stop_requested = False
+        self.stopped_because: str | None = None
+        self._show = show
+        self._steps: int | None = None
+        self._epoch = 0
+        self._last_draw = 0.0
+        self._started = 0.0
+        self._widgets = None
+        if show is None and in_notebook():
+            self._make_widgets()
+
+    # -- widgets ---------------------------------------------------------------------
+    def _make_widgets(self) -> None:
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        self.stop_button = widgets.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            tooltip="End training after the current batch; the model keeps what it has learned",
+        )
+        self.status = widgets.HTML("Starting...")
+        self.output = widgets.Output()
+        self.stop_button.on_click(lambda _: self.request_stop())
+        self._widgets = widgets.VBox([widgets.HBox([self.stop_button, self.status]), self.output])
+        self._widgets.add_class("mnist-cnn-live-curves")
+        display(self._widgets)
+        _let_clicks_through(self.stop_button)
+
+    @property
+    def visible(self) -> bool:
+        """True when the chart is shown in a notebook."""
+        return self._widgets is not None
+
+    def request_stop(self) -> None:
+        """Ask training to end after the current batch (what the Stop button does)."""
+        self.stop_requested = True
+        if self._widgets is not None:
+            self.stop_button.disabled = True
+            self.status.value = "Stopping after this batch..."
+
+    def _set_status(self, text: str) -> None:
+        if self._widgets is not None:
+            self.status.value = text
+
+    def _draw(self, final: bool = False) -> None:
+        figure = curves_figure(self.record, self._title())
+        self._last_draw = time.perf_counter()
+        if self._show is not None:
+            self._show(figure)
+            return
+        if self._widgets is None:
+            return
+        from IPython.display import display
+
+        bundle = {PLOTLY_MIME: figure, "text/plain": self._summary()}
+        if final:
+            # The last figure goes into the cell's own output, outside the widget, so it is
+            # saved with the notebook and shows in static exports (HTML, GitHub) too.
+            import plotly.io
+
+            bundle["text/html"] = plotly.io.to_html(
+                figure, include_plotlyjs="cdn", full_html=False, validate=False
+            )
+            self.output.clear_output()
+            display(bundle, raw=True)
+            return
+        with self.output:
+            # clear_output + display: the update that JupyterLab's Plotly renderer honours.
+            self.output.clear_output(wait=True)
+            display(bundle, raw=True)
+
+    def _title(self) -> str:
+        title = f"{self.title}: epoch {self._epoch + 1}/{self.params.get('epochs', '?')}"
+        if self.stopped_because:
+            title += f" (stopped: {self.stopped_because})"
+        return title
+
+    def _summary(self) -> str:
+        epochs = self.record.epochs
+        parts = [f"{len(self.record.epoch_x)} epoch(s)"]
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            if key in epochs:
+                parts.append(f"{key} {epochs[key][-1]:.4f}")
+        return ", ".join(parts)
+
+    # -- Keras hooks -----------------------------------------------------------------
+    def on_train_begin(self, logs=None) -> None:
+        self._steps = self.params.get("steps")
+        self._started = time.perf_counter()
+        self._set_status("Training...")
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        logs = logs or {}
+        self.record.add_batch(self._epoch, batch, self._steps, logs)
+        loss = float(logs.get("loss", 0.0))
+        if not math.isfinite(loss):
+            self.stopped_because = "the loss became NaN"
+            self.model.stop_training = True
+            message = (
+                f"Training stopped: the loss became {loss} at epoch {self._epoch + 1}, batch "
+                f"{batch + 1}, so the weights are no longer usable numbers. This usually means "
+                f"the learning rate is too high: build a fresh model and train with a smaller "
+                f"learning_rate (e.g. 10 times smaller)."
+            )
+            self._set_status(message)
+            print(message)
+        elif self.stop_requested:
+            self.stopped_because = "Stop button"
+            self.model.stop_training = True
+        if time.perf_counter() - self._last_draw >= self.min_interval:
+            self._draw()
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        self.record.add_epoch(epoch, logs or {})
+        seconds = time.perf_counter() - self._started
+        self._set_status(f"Epoch {epoch + 1}/{self.params.get('epochs')} done, {seconds:.0f} s")
+        self._draw()
+
+    def on_train_end(self, logs=None) -> None:
+        self.finish()
+
+    def finish(self, interrupted: bool = False) -> None:
+        """Draw the final chart and say how training ended."""
+        if interrupted and not self.stopped_because:
+            self.stopped_because = "interrupted"
+        seconds = time.perf_counter() - self._started
+        done = len(self.record.epoch_x)
+        if self.stopped_because:
+            text = f"Stopped ({self.stopped_because}) after {done} epoch(s), {seconds:.0f} s."
+        else:
+            text = f"Finished: {done} epoch(s) in {seconds:.0f} s."
+        if self._widgets is not None:
+            self.stop_button.disabled = True
+            self.status.value = text
+        self._draw(final=True)
