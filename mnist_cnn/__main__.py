@@ -11,6 +11,7 @@ import argparse
 import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from .data import NUM_CLASSES, load_mnist, load_sample
@@ -35,6 +36,18 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    from .data import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_SEED}, got {value}")
     return value
 
 
@@ -78,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.8,
         help="share of the sample used for training (default 0.8)",
     )
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     train.add_argument(
         "--output", type=Path, help="where to save (default models/<model name>.keras)"
     )
@@ -95,27 +108,72 @@ def _print_confusion(matrix) -> None:
         print(f"{actual:>11} " + "".join(f"{count:>6}" for count in row))
 
 
+def _save_somewhere(model, path: Path, **record) -> Path:
+    """Save `model` to `path`; if that fails, to a temporary folder, so training is not lost."""
+    import tempfile
+
+    from .model import save_model
+
+    try:
+        return save_model(model, path, **record)
+    except OSError as error:
+        fallback = (
+            Path(tempfile.gettempdir()) / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.keras"
+        )
+        print(f"error: could not save to {path}: {error}", file=sys.stderr)
+        saved = save_model(model, fallback, **record)
+        print(
+            f"saved the trained model to {saved} instead; move it where you want it, or train "
+            f"again with --output pointing at a folder you can write to.",
+            file=sys.stderr,
+        )
+        return saved
+
+
 def run_train(arguments) -> int:
     from ._tensorflow import keras
     from .evaluation import evaluate
-    from .model import build_cnn, save_model
-    from .training import train
+    from .model import build_cnn, check_destination
+    from .split import SplitError
+    from .training import TrainingDivergedError, train
 
     preset = PRESETS[arguments.preset]
     settings = preset.training
     epochs = arguments.epochs or settings.epochs
+    # Check where the model will go before spending minutes training it.
+    try:
+        destination = check_destination(arguments.output, preset.model.name)
+    except (ValueError, OSError) as error:
+        print(f"error: --output: {error}", file=sys.stderr)
+        return 2
     if arguments.full:
         (train_images, train_labels), (test_images, test_labels) = load_mnist()
         where = "all 60,000 training images; test: the official 10,000"
+        data, test_data = "all of MNIST's training set", "the official MNIST test set"
     else:
         images, labels = load_sample(arguments.sample_size, seed=arguments.seed)
-        (train_images, train_labels), (test_images, test_labels) = train_test_split(
-            images, labels, arguments.train_fraction, seed=arguments.seed
-        )
+        try:
+            (train_images, train_labels), (test_images, test_labels) = train_test_split(
+                images, labels, arguments.train_fraction, seed=arguments.seed
+            )
+        except SplitError as error:
+            print(
+                f"error: --sample-size {arguments.sample_size} with --train-fraction "
+                f"{arguments.train_fraction} leaves digit(s) {error.lacking} out of the "
+                f"{error.part} part; use a larger --sample-size or a --train-fraction closer "
+                f"to 0.5.",
+                file=sys.stderr,
+            )
+            return 2
         where = (
             f"{len(train_images):,} of a {len(images):,}-image sample; "
             f"test: the other {len(test_images):,}"
         )
+        data = (
+            f"{len(images):,}-image sample of MNIST's training set (seed {arguments.seed}), "
+            f"{arguments.train_fraction:.0%} part"
+        )
+        test_data = f"the other {1 - arguments.train_fraction:.0%} of that sample"
     model = build_cnn(preset.model, seed=arguments.seed)
     print(
         f"preset {arguments.preset}: {model.count_params():,} parameters, {epochs} epochs, "
@@ -136,24 +194,43 @@ def run_train(arguments) -> int:
                 flush=True,
             )
 
-    train(
-        model,
-        train_images,
-        train_labels,
-        epochs=epochs,
-        batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        schedule=settings.schedule,
-        steps_per_execution=settings.steps_per_execution,
-        validation_fraction=settings.validation_fraction,
-        seed=arguments.seed,
-        live_plot=False,
-        callbacks=[EpochLine()],
-        verbose=0,
-    )
+    try:
+        train(
+            model,
+            train_images,
+            train_labels,
+            epochs=epochs,
+            batch_size=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            schedule=settings.schedule,
+            steps_per_execution=settings.steps_per_execution,
+            validation_fraction=settings.validation_fraction,
+            seed=arguments.seed,
+            live_plot=False,
+            callbacks=[EpochLine()],
+            verbose=0,
+            keep_on_interrupt=False,
+        )
+    except KeyboardInterrupt:
+        kept = f"; {destination} is unchanged" if destination.exists() else ""
+        print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
+        return 130
+    except SplitError as error:
+        print(
+            f"error: the validation hold-out ({settings.validation_fraction:.0%} of the "
+            f"{len(train_images):,} training images) would lack digit(s) {error.lacking}; use "
+            f"a larger --sample-size.",
+            file=sys.stderr,
+        )
+        return 2
+    except TrainingDivergedError as error:
+        print(f"error: {error} Nothing was saved.", file=sys.stderr)
+        return 1
     result = evaluate(model, test_images, test_labels)
     print(f"test: {result}")
-    path = save_model(model, arguments.output)  # default: models/<model name>.keras
+    path = _save_somewhere(
+        model, destination, data=data, preset=arguments.preset, test=result, test_data=test_data
+    )
     print(f"saved to {path}")
     return 0
 
@@ -161,15 +238,20 @@ def run_train(arguments) -> int:
 def run_evaluate(arguments) -> int:
     from .evaluation import confusion_matrix, evaluate, predict
     from .model import load_model
+    from .provenance import record_of
 
-    try:
-        model = load_model(arguments.path)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    model = load_model(arguments.path)
+    record = record_of(model)
+    print(f"{arguments.path}")
+    if record is None:
+        print("  (no record of what it was trained on: saved by an older version)")
+    else:
+        print("\n".join(f"  {line}" for line in str(record).splitlines()))
     _, (test_images, test_labels) = load_mnist()
-    result = evaluate(model, test_images, test_labels)
-    print(f"{arguments.path}: official MNIST test set: {result}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the result itself says when images were seen
+        result = evaluate(model, test_images, test_labels)
+    print(f"official MNIST test set: {result}")
     predicted, _ = predict(model, test_images)
     _print_confusion(confusion_matrix(test_labels, predicted))
     return 0
@@ -181,11 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "train":
             return run_train(arguments)
         return run_evaluate(arguments)
-    except (FileNotFoundError, ValueError) as error:  # bad data or files: one line, no traceback
+    except (OSError, ValueError, TypeError) as error:  # bad data or files: one line, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: nothing saved.", file=sys.stderr)
         return 130
 
 

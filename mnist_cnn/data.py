@@ -138,6 +138,12 @@ def parse_idx(path: Path, spec: IdxFile, checksum: str | None = None) -> np.ndar
     expected_length = header_size + math.prod(spec.shape)
     try:
         payload, length = _gunzip_into(path, expected_length)
+    except PermissionError:
+        raise PermissionError(
+            f"cannot read {path}: permission denied. Make it readable (e.g. chmod a+r "
+            f"{path}), or copy the MNIST files into a folder you can read and point "
+            f"{DATA_DIR_VARIABLE} at it."
+        ) from None
     except (zlib.error, EOFError) as error:
         raise MNISTFileError(f"{path.name} is not a valid gzip file ({error}). {fix}") from None
 
@@ -179,18 +185,35 @@ def parse_idx(path: Path, spec: IdxFile, checksum: str | None = None) -> np.ndar
     return values
 
 
-def _download(spec: IdxFile, folder: Path, checksum: str | None) -> list[str]:
+#: Seconds to wait for a mirror to answer (connect) and between bytes (read). A mirror that
+#: cannot be reached is not tried again for the other files of the same call.
+DOWNLOAD_TIMEOUT = (5, 30)
+
+
+def _is_connection_failure(error: Exception) -> bool:
+    """True for errors that mean the mirror could not be reached at all."""
+    import requests
+
+    return isinstance(error, (requests.ConnectionError, requests.Timeout, OSError))
+
+
+def _download(
+    spec: IdxFile, folder: Path, checksum: str | None, unreachable: set[str]
+) -> list[str]:
     """Fetch one missing file from the mirrors into `folder`; return the failures seen.
 
     The file is downloaded into a temporary folder beside its destination, checked as
     MNIST, and only then moved into place, so an interrupted or corrupt download never
-    leaves a file behind.
+    leaves a file behind. Mirrors in `unreachable` are skipped; a mirror that cannot be
+    reached is added to it.
     """
     import pooch
 
     failures = []
     folder.mkdir(parents=True, exist_ok=True)
     for mirror in MIRRORS:
+        if mirror in unreachable:
+            continue
         staging = Path(tempfile.mkdtemp(prefix=".download-", dir=folder))
         try:
             downloaded = Path(
@@ -199,14 +222,17 @@ def _download(spec: IdxFile, folder: Path, checksum: str | None) -> list[str]:
                     known_hash=None,  # checked below on the decompressed bytes
                     fname=spec.name,
                     path=staging,
-                    progressbar=True,
+                    downloader=pooch.HTTPDownloader(progressbar=True, timeout=DOWNLOAD_TIMEOUT),
                 )
             )
             parse_idx(downloaded, spec, checksum)
             os.replace(downloaded, folder / spec.name)
             return []
         except Exception as error:  # network errors come in many types; try the next mirror
-            failures.append(f"{mirror + spec.name}: {type(error).__name__}: {error}")
+            if _is_connection_failure(error):
+                unreachable.add(mirror)
+            reason = str(error).splitlines()[0][:200] if str(error) else ""
+            failures.append(f"{mirror + spec.name}: {type(error).__name__}: {reason}")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return failures
@@ -215,13 +241,13 @@ def _download(spec: IdxFile, folder: Path, checksum: str | None) -> list[str]:
 def _missing_files_error(
     folder: Path, missing: list[str], failures: list[str]
 ) -> FileNotFoundError:
-    names = "\n".join(f"  - {name}" for name in missing)
+    names = ", ".join(missing)
     tried = "\n".join(f"  - {failure}" for failure in failures)
     return FileNotFoundError(
-        f"MNIST files missing from {folder}:\n{names}\n"
-        f"Downloading them failed (no network?):\n{tried}\n"
+        f"MNIST files missing from {folder}: {names}.\n"
         f"Fix: copy the four MNIST .gz files into {folder}, or point the environment "
-        f"variable {DATA_DIR_VARIABLE} (or load_mnist(data_dir=...)) at a folder that has them."
+        f"variable {DATA_DIR_VARIABLE} (or load_mnist(data_dir=...)) at a folder that has "
+        f"them.\nDownloading them failed (no network?):\n{tried}"
     )
 
 
@@ -244,14 +270,27 @@ def load_mnist(
         MNISTFileError: a file is corrupt, truncated or not the MNIST file.
     """
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    if folder.exists() and not folder.is_dir():
+        given = (
+            "data_dir"
+            if data_dir is not None
+            else f"the environment variable {DATA_DIR_VARIABLE}"
+            if os.environ.get(DATA_DIR_VARIABLE)
+            else "the data folder"
+        )
+        raise NotADirectoryError(
+            f"{given} must name a folder holding the four MNIST .gz files, but {folder} is a "
+            f"file. Point it at the folder that contains the file instead."
+        )
     paths = {key: folder / spec.name for key, spec in FILES.items()}
 
     missing = [spec for key, spec in FILES.items() if not paths[key].is_file()]
     if missing:
         failures = []
         if download:
+            unreachable: set[str] = set()
             for spec in missing:
-                failures += _download(spec, folder, CHECKSUMS.get(spec.name))
+                failures += _download(spec, folder, CHECKSUMS.get(spec.name), unreachable)
         else:
             failures.append("download=False")
         still_missing = [spec.name for spec in missing if not (folder / spec.name).is_file()]
@@ -271,33 +310,200 @@ def load_mnist(
     return (train_images, train_labels), (test_images, test_labels)
 
 
-def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
-    """Raise a clear error unless `images` is (N, 28, 28) and `labels` is (N,) of 0-9."""
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-        hint = ""
-        if images.ndim == 2 and images.shape[1] == IMAGE_SIZE * IMAGE_SIZE:
-            hint = " Use images.reshape(-1, 28, 28) for flat 784-pixel rows."
-        elif images.ndim == 4 and images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 1):
-            hint = " Use images[..., 0] to drop the channel axis."
-        elif images.shape == (IMAGE_SIZE, IMAGE_SIZE):
-            hint = " For a single digit, use image[None] to add the batch axis."
-        raise ValueError(f"images must have shape (N, 28, 28), got {images.shape}.{hint}")
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (len(images),):
+# -- the input contract ------------------------------------------------------------------
+# Every public function that takes images or labels goes through these checks, so the rules
+# are the same everywhere: images are uint8 0-255, or floats 0-1 (converted here, once, to
+# uint8); labels are whole numbers 0-9. Anything else is refused with a message that names
+# the argument, what it got and what to do.
+
+#: The largest seed accepted: NumPy and Keras both take seeds below 2**32.
+MAX_SEED = 2**32 - 1
+
+
+def check_pixels(values, name: str = "images") -> np.ndarray:
+    """Pixel values as a uint8 array (0 = background, 255 = full ink).
+
+    Accepts uint8 (or other whole numbers) from 0 to 255, and floats from 0 to 1, which are
+    scaled by 255 and rounded: an image divided by 255 reads exactly as the original.
+
+    Raises:
+        ValueError: another dtype (bool, text, complex), NaN or infinite values, or values
+            outside the range of their type (e.g. floats 0-255, or whole numbers above 255).
+    """
+    array = np.asarray(values)
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        return array
+    if kind == "b":
+        raise ValueError(
+            f"{name} must hold pixel values (uint8 0-255 or floats 0-1), got dtype bool; "
+            f"for a black-and-white mask use {name}.astype(np.uint8) * 255."
+        )
+    if kind in "iu":
+        if array.size and (array.min() < 0 or array.max() > 255):
             raise ValueError(
-                f"labels must have shape ({len(images)},) to match {len(images)} images, "
-                f"got {labels.shape}."
+                f"{name} must be from 0 to 255 when given as whole numbers, got values from "
+                f"{array.min()} to {array.max()} (dtype {array.dtype}); scale them into 0-255 "
+                f"first, e.g. np.clip({name}, 0, 255).astype(np.uint8)."
             )
+        return array.astype(np.uint8)
+    if kind == "f":
+        if array.size and not np.isfinite(array).all():
+            bad = "NaN" if np.isnan(array).any() else "infinite"
+            raise ValueError(
+                f"{name} contains {bad} values ({np.count_nonzero(~np.isfinite(array)):,} "
+                f"pixel(s)); every pixel needs a number from 0 to 1 (floats) or 0 to 255 (uint8)."
+            )
+        low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
+        if low < 0 or high > 1:
+            hint = (
+                f"they look like 0-255 values stored as floats: use {name}.astype(np.uint8), "
+                f"or {name} / 255"
+                if low >= 0 and high <= 255
+                else "rescale them into 0-1 (floats) or 0-255 (uint8)"
+            )
+            raise ValueError(
+                f"{name} must be from 0 to 1 when given as floats, got values from {low:g} to "
+                f"{high:g}; {hint}."
+            )
+        return np.rint(array * 255).astype(np.uint8)
+    raise ValueError(
+        f"{name} must hold pixel values (uint8 0-255 or floats 0-1), got dtype {array.dtype}."
+    )
 
 
-def check_digit(image: np.ndarray) -> np.ndarray:
-    """Return `image` as an array, or raise a clear error unless it is one (28, 28) digit."""
-    image = np.asarray(image)
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"a digit must have shape (28, 28), got {image.shape}.")
-    return image
+def check_labels(
+    values, name: str = "labels", num_classes: int = NUM_CLASSES, count: int | None = None
+) -> np.ndarray:
+    """Labels as an int64 array of shape (N,), each a whole number from 0 to num_classes - 1.
+
+    Args:
+        count: the number of labels required (the number of images), if known.
+
+    Raises:
+        ValueError: another shape or length, fractions, NaN, text, or a value out of range.
+    """
+    array = np.asarray(values)
+    if array.ndim != 1:
+        hint = ""
+        if array.ndim == 2 and array.shape[1] == num_classes:
+            hint = f" For one-hot rows or probabilities, use {name}.argmax(axis=1)."
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}.{hint}")
+    if count is not None and len(array) != count:
+        raise ValueError(
+            f"{name} must have one label per image: {count:,} images but {len(array):,} labels."
+        )
+    kind = array.dtype.kind
+    if kind == "f" and np.isfinite(array).all() and (array == np.rint(array)).all():
+        array = array.astype(np.int64)  # 3.0 is the label 3
+    elif kind not in "iu":
+        what = f"dtype {array.dtype}"
+        if kind == "f":
+            what = (
+                "NaN"
+                if np.isnan(array).any()
+                else "fractions such as "
+                + (
+                    f"{array[array != np.rint(array)][0]:g}"
+                    if np.isfinite(array).all()
+                    else "infinity"
+                )
+            )
+        elif kind == "b":
+            what = "True/False values"
+        raise ValueError(
+            f"{name} must be whole numbers from 0 to {num_classes - 1} (the digits), got {what}; "
+            f"for probabilities, take probabilities.argmax(axis=1) first."
+        )
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(
+            f"{name} must be digits from 0 to {num_classes - 1}, got values from {array.min()} "
+            f"to {array.max()}."
+        )
+    return array.astype(np.int64)
+
+
+def check_images(
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    name: str = "images",
+    labels_name: str = "labels",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check images (and labels) against the input contract; return them converted.
+
+    Returns:
+        `(images, labels)`: images as uint8 of shape (N, 28, 28) (floats 0-1 scaled to
+        0-255), labels as int64 of shape (N,), or None when no labels were given.
+
+    Raises:
+        ValueError: a wrong shape, dtype or range, NaN, or labels that do not match.
+    """
+    array = np.asarray(images)
+    if array.ndim != 3 or array.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        hint = ""
+        if array.ndim == 2 and array.shape[1] == IMAGE_SIZE * IMAGE_SIZE:
+            hint = f" Use {name}.reshape(-1, 28, 28) for flat 784-pixel rows."
+        elif array.ndim == 4 and array.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 1):
+            hint = f" Use {name}[..., 0] to drop the channel axis."
+        elif array.shape == (IMAGE_SIZE, IMAGE_SIZE):
+            hint = f" For a single digit, use {name}[None] to add the batch axis."
+        raise ValueError(f"{name} must have shape (N, 28, 28), got {array.shape}.{hint}")
+    pixels = check_pixels(array, name)
+    if labels is None:
+        return pixels, None
+    return pixels, check_labels(labels, labels_name, count=len(pixels))
+
+
+def check_digit(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """One (28, 28) digit as uint8, under the same contract as `check_images`."""
+    array = np.asarray(image)
+    if array.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        hint = ""
+        if array.shape == (IMAGE_SIZE * IMAGE_SIZE,):
+            hint = f" Use {name}.reshape(28, 28)."
+        elif array.ndim == 3 and array.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE) and len(array) == 1:
+            hint = f" Use {name}[0] for the one digit of a batch."
+        raise ValueError(f"a digit must have shape (28, 28), got {array.shape}.{hint}")
+    return check_pixels(array, name)
+
+
+def check_seed(seed, name: str = "seed", allow_none: bool = True) -> int | None:
+    """A seed as an int from 0 to `MAX_SEED` (or None when allowed)."""
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        allowed = " or None (fresh randomness)" if allow_none else ""
+        raise ValueError(
+            f"{name} must be a whole number from 0 to {MAX_SEED:,}{allowed}, got {seed!r}."
+        )
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be from 0 to {MAX_SEED:,}, got {seed}; e.g. {name}=0.")
+    return int(seed)
+
+
+def check_model(model, name: str = "model") -> None:
+    """Raise a clear error unless `model` is a Keras model that reads (N, 28, 28) images
+    into 10 probabilities, such as one from `build_cnn` or `load_model`."""
+    if not callable(getattr(model, "predict", None)) or not hasattr(model, "layers"):
+        raise TypeError(
+            f"{name} must be a Keras model, e.g. from build_cnn() or load_model(), got "
+            f"{type(model).__name__}."
+        )
+    try:
+        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, ValueError, TypeError):
+        return  # not built yet, or several inputs: Keras will say what is wrong
+    if input_shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(
+            f"{name} reads inputs of shape {input_shape[1:]}, but MNIST images are (28, 28); "
+            f"use a model made by build_cnn() (or one that starts with keras.Input((28, 28)))."
+        )
+    if output_shape[-1:] != (NUM_CLASSES,):
+        raise ValueError(
+            f"{name} gives {output_shape[-1]} outputs per image, but there are {NUM_CLASSES} "
+            f"digits; its last layer must be Dense({NUM_CLASSES}, activation='softmax')."
+        )
 
 
 def load_sample(
@@ -327,5 +533,6 @@ def load_sample(
             f"size must be from {NUM_CLASSES} (one image per digit) to {available:,} "
             f"(the whole training set), got {size:,}."
         )
+    seed = check_seed(seed, allow_none=False)
     chosen, _ = stratified_choice(train_labels, int(size), np.random.default_rng(seed))
     return train_images[chosen], train_labels[chosen]

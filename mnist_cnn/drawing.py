@@ -9,33 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import IMAGE_SIZE
+from .data import IMAGE_SIZE, check_model, check_pixels
 
 BOX = 20  # MNIST digits fit in a 20x20 box inside the 28x28 image
 
 
-def _as_unit_floats(image: np.ndarray, what: str = "image") -> np.ndarray:
-    """Pixel values as floats in 0-1, from uint8/int 0-255 or float 0-1, with clear errors."""
-    image = np.asarray(image)
-    if image.dtype == bool:
-        return image.astype(np.float32)
-    if image.dtype.kind in "iu":
-        if image.size and (image.min() < 0 or image.max() > 255):
-            raise ValueError(
-                f"{what} values must be from 0 to 255 for whole numbers, got {image.min()} to "
-                f"{image.max()}."
-            )
-        return image.astype(np.float32) / 255
-    if image.dtype.kind == "f":
-        if np.isnan(image).any():
-            raise ValueError(f"{what} contains NaN values; every pixel needs a number.")
-        if image.size and (image.min() < 0 or image.max() > 1):
-            raise ValueError(
-                f"{what} values must be from 0 to 1 for floats, got {image.min():g} to "
-                f"{image.max():g}; for 0-255 values use a uint8 array (image.astype(np.uint8))."
-            )
-        return image.astype(np.float32)
-    raise ValueError(f"{what} must hold numbers, got dtype {image.dtype}.")
+#: A pixel counts as ink from this share of full ink (0-1).
+INK_THRESHOLD = 0.05
+
+#: A drawing whose digit spans less than this share of the drawing's larger side is too
+#: small to read: scaled up to MNIST's 20x20 box it would be a blurred blob, not a digit.
+MIN_DIGIT_SHARE = 0.2
 
 
 def preprocess_drawing(image: np.ndarray) -> np.ndarray:
@@ -46,20 +30,28 @@ def preprocess_drawing(image: np.ndarray) -> np.ndarray:
     28x28 with its centre of mass at the centre.
 
     Raises:
-        ValueError: the drawing is empty, not two-dimensional, or has out-of-range values.
+        ValueError: the drawing is empty, too small to read (its digit spans less than
+            `MIN_DIGIT_SHARE` of its larger side), not two-dimensional, or has values
+            outside the input contract (uint8 0-255 or floats 0-1).
     """
     from PIL import Image  # Pillow comes with matplotlib
 
     image = np.asarray(image)
     if image.ndim != 2 or min(image.shape) < 1:
         raise ValueError(f"a drawing must be a 2-D array (height, width), got shape {image.shape}.")
-    ink = _as_unit_floats(image, "drawing")
+    ink = check_pixels(image, "drawing").astype(np.float32) / 255
     border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
     if border.mean() > 0.5:  # mostly light around the edge: a dark digit on paper
         ink = 1 - ink
-    rows, columns = np.nonzero(ink > 0.05)
+    rows, columns = np.nonzero(ink > INK_THRESHOLD)
     if rows.size == 0:
         raise ValueError("the drawing is empty: draw a digit first.")
+    span = max(rows.max() - rows.min(), columns.max() - columns.min()) + 1
+    if span < MIN_DIGIT_SHARE * max(ink.shape):
+        raise ValueError(
+            f"the digit is too small to read: it spans {span} of the drawing's "
+            f"{max(ink.shape)} pixels; draw it bigger (at least {MIN_DIGIT_SHARE:.0%} of the pad)."
+        )
     ink = ink[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
 
     height, width = ink.shape
@@ -94,15 +86,16 @@ def predict_digit(model, image: np.ndarray):
     Args:
         model: a trained model from `build_cnn`.
         image: (28, 28) or (784,) for one digit, or (N, 28, 28) for several; uint8 (or
-            whole numbers) in 0-255, or floats in 0-1. White digit on black, as in MNIST:
-            prepare drawings with `preprocess_drawing` first.
+            whole numbers) in 0-255, or floats in 0-1 (see `check_images`). White digit
+            on black, as in MNIST: prepare drawings with `preprocess_drawing` first.
 
     Returns:
         For one image, the digit (an int) and its 10 probabilities; for N images, an (N,)
         int array and an (N, 10) array.
 
     Raises:
-        ValueError: another shape, NaN values, or values outside the range of their type.
+        ValueError: another shape, NaN values, values outside the range of their type,
+            or an empty image (no ink).
     """
     array = np.asarray(image)
     single = array.shape in ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE * IMAGE_SIZE,))
@@ -113,7 +106,15 @@ def predict_digit(model, image: np.ndarray):
             f"image must have shape (28, 28) or (784,) for one digit, or (N, 28, 28) for N "
             f"digits, got {array.shape}."
         )
-    pixels = _as_unit_floats(array) * 255  # the model rescales 0-255 itself
+    check_model(model)
+    pixels = check_pixels(array, "image")
+    empty = np.flatnonzero(pixels.reshape(len(pixels), -1).max(axis=1) <= INK_THRESHOLD * 255)
+    if empty.size:
+        which = "the image" if single else f"image {int(empty[0])} (of {len(pixels)})"
+        raise ValueError(
+            f"{which} is empty (no ink): there is no digit to read. Draw a digit first; "
+            f"MNIST digits are white ink (high values) on black (0)."
+        )
     probabilities = np.asarray(model.predict(pixels, verbose=0))
     digits = probabilities.argmax(axis=1)
     if single:

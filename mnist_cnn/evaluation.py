@@ -7,69 +7,101 @@ correct answers. Everything here but `evaluate` and `predict` is plain numpy.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .data import NUM_CLASSES, check_images
+from .data import NUM_CLASSES, check_images, check_labels, check_model
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Loss and accuracy of a model on a set of images."""
+    """Loss and accuracy of a model on a set of images.
+
+    `seen_in_training` counts the images the model was trained on (from its record, see
+    `model_record`): anything above 0 means this is not a test on unseen images.
+    """
 
     loss: float
     accuracy: float
     count: int
+    seen_in_training: int = 0
 
     def __str__(self) -> str:
-        return f"loss {self.loss:.4f}, accuracy {self.accuracy:.2%} on {self.count:,} images"
+        text = f"loss {self.loss:.4f}, accuracy {self.accuracy:.2%} on {self.count:,} images"
+        if self.seen_in_training:
+            text += f" (NOT unseen: the model was trained on {self.seen_in_training:,} of them)"
+        return text
 
 
 def evaluate(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> Evaluation:
-    """Loss (cross-entropy) and accuracy of `model` on `images`, as plain floats."""
-    check_images(images, labels)
+    """Loss (cross-entropy) and accuracy of `model` on `images`, as plain floats.
+
+    Images follow the input contract of `check_images` (uint8 0-255 or floats 0-1). If
+    the model's record shows it was trained on some of these images, a warning says so,
+    and the result's `seen_in_training` counts them.
+    """
+    from .provenance import record_of
+
+    check_model(model)
+    images, labels = check_images(images, labels)
     if len(images) == 0:
         raise ValueError("there are no images to evaluate: images is empty.")
+    batch_size = _check_batch_size(batch_size)
     if not getattr(model, "compiled", False):
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     loss, accuracy = model.evaluate(images, labels, batch_size=batch_size, verbose=0)
-    return Evaluation(float(loss), float(accuracy), len(images))
+    record = record_of(model)
+    seen = record.overlap(images) if record is not None else 0
+    if seen:
+        warnings.warn(
+            f"the model was trained on {seen:,} of these {len(images):,} images, so this is not "
+            f"a test on unseen images: its accuracy says how well it remembers, not how well "
+            f"it generalises. Evaluate on images it was not trained on (the test part).",
+            stacklevel=2,
+        )
+    return Evaluation(float(loss), float(accuracy), len(images), seen)
 
 
 def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """The predicted digit of every image and the ten probabilities behind it.
 
+    Images follow the input contract of `check_images` (uint8 0-255 or floats 0-1).
+
     Returns:
         `(classes, probabilities)`: int arrays of shape (N,) and float arrays (N, 10).
     """
-    check_images(images)
+    check_model(model)
+    images, _ = check_images(images)
+    batch_size = _check_batch_size(batch_size)
+    if len(images) == 0:
+        return np.zeros(0, np.int64), np.zeros((0, NUM_CLASSES), np.float32)
     probabilities = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
     return probabilities.argmax(axis=1), probabilities
 
 
-def _as_labels(values, name: str, num_classes: int) -> np.ndarray:
+def check_probabilities(values, name: str = "probabilities"):
+    """Probabilities as an array of shape (N, classes), each from 0 to 1."""
     array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}.")
-    if array.dtype.kind not in "iu":
-        if (
-            array.dtype.kind == "f"
-            and np.all(np.isfinite(array))
-            and np.all(array == np.round(array))
-        ):
-            array = array.astype(np.int64)
-        else:
-            raise ValueError(
-                f"{name} must be whole numbers (class labels), got dtype {array.dtype}; "
-                f"for probabilities, take probabilities.argmax(axis=1) first."
-            )
-    if array.size and (array.min() < 0 or array.max() >= num_classes):
+    if array.ndim != 2 or array.shape[1] < 2:
         raise ValueError(
-            f"{name} must be from 0 to {num_classes - 1}, got values from {array.min()} "
-            f"to {array.max()}."
+            f"{name} must have shape (N, {NUM_CLASSES}), one row of probabilities per image "
+            f"(as predict() returns), got {array.shape}."
         )
-    return array.astype(np.int64)
+    if array.dtype.kind not in "iuf" or array.dtype == bool:
+        raise ValueError(f"{name} must hold numbers from 0 to 1, got dtype {array.dtype}.")
+    if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
+        raise ValueError(f"{name} must hold numbers from 0 to 1 (no NaN).")
+    return array
+
+
+def _check_batch_size(batch_size) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+    return int(batch_size)
 
 
 def confusion_matrix(
@@ -81,8 +113,8 @@ def confusion_matrix(
         ValueError: for inputs of different lengths, empty inputs, non-integer labels or
             labels outside 0 to num_classes - 1.
     """
-    true = _as_labels(true_labels, "true_labels", num_classes)
-    predicted = _as_labels(predicted_labels, "predicted_labels", num_classes)
+    true = check_labels(true_labels, "true_labels", num_classes)
+    predicted = check_labels(predicted_labels, "predicted_labels", num_classes)
     if len(true) != len(predicted):
         raise ValueError(
             f"true_labels and predicted_labels must have the same length, got {len(true)} "
@@ -94,16 +126,54 @@ def confusion_matrix(
     return counts.reshape(num_classes, num_classes)
 
 
+def check_matrix(matrix, name: str = "matrix", *, shares: bool = False) -> np.ndarray:
+    """A confusion matrix, checked: square, finite, non-negative, and whole counts
+    (or, when `shares` is True, counts or shares from 0 to 1).
+
+    Raises:
+        ValueError: naming what is wrong and how to get a matrix of counts.
+    """
+    array = np.asarray(matrix)
+    if array.dtype.kind not in "iuf" or array.dtype == bool:
+        raise ValueError(
+            f"{name} must hold numbers (counts from confusion_matrix), got dtype {array.dtype}."
+        )
+    if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be a square table (rows: actual digits, columns: predicted ones), "
+            f"got shape {array.shape}; make one with confusion_matrix(true_labels, "
+            f"predicted_labels)."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values; counts must be numbers.")
+    if (array < 0).any():
+        raise ValueError(
+            f"{name} contains negative values (e.g. {array.min()}); counts cannot be negative."
+        )
+    if (array != np.rint(array)).any():
+        if not shares:
+            raise ValueError(
+                f"{name} holds fractions, not counts: it looks normalised already. Pass the "
+                f"counts from confusion_matrix() and let normalize= compute the shares."
+            )
+        if array.max() > 1:
+            raise ValueError(
+                f"{name} must hold whole counts, or shares from 0 to 1, got values up to "
+                f"{array.max():g} with fractions."
+            )
+    return array
+
+
 def normalize_matrix(matrix: np.ndarray, normalize: str | None) -> np.ndarray:
     """Shares instead of counts: "true" divides each row by its total, "pred" each column.
 
     A row (or column) with no images stays all zero, without a warning.
     """
-    matrix = np.asarray(matrix)
+    if normalize not in (None, "true", "pred"):
+        raise ValueError(f'normalize must be None, "true" or "pred", got {normalize!r}.')
+    matrix = check_matrix(matrix)
     if normalize is None:
         return matrix
-    if normalize not in ("true", "pred"):
-        raise ValueError(f'normalize must be None, "true" or "pred", got {normalize!r}.')
     axis = 1 if normalize == "true" else 0
     totals = matrix.sum(axis=axis, keepdims=True)
     return np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
@@ -144,8 +214,8 @@ class Report(list):
 
 
 def class_report(matrix: np.ndarray) -> Report:
-    """Per-digit precision, recall, F1 and support from a confusion matrix."""
-    matrix = np.asarray(matrix)
+    """Per-digit precision, recall, F1 and support from a confusion matrix of counts."""
+    matrix = check_matrix(matrix)
     correct = np.diag(matrix).astype(float)
     predicted = matrix.sum(axis=0)
     actual = matrix.sum(axis=1)
@@ -166,12 +236,19 @@ def class_report(matrix: np.ndarray) -> Report:
 
 
 def most_confused(matrix: np.ndarray, top: int = 5) -> list[tuple[int, int, int]]:
-    """The `top` most frequent mistakes as (actual, predicted, count), most frequent first."""
-    matrix = np.asarray(matrix)
-    errors = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
+    """The `top` most frequent mistakes as (actual, predicted, count), most frequent first.
+
+    Only mistakes are listed (the diagonal, the correct answers, never is), and only those
+    that happened: a model with no mistakes gives an empty list.
+    """
+    matrix = check_matrix(matrix)
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive whole number, got {top!r}.")
+    size = len(matrix)
+    errors = np.where(np.eye(size, dtype=bool), 0, matrix)
     order = np.argsort(-errors, axis=None, kind="stable")[:top]
-    pairs = [(int(i // len(matrix)), int(i % len(matrix))) for i in order]
-    return [(a, p, int(matrix[a, p])) for a, p in pairs if matrix[a, p] > 0]
+    pairs = [(int(i // size), int(i % size)) for i in order]
+    return [(a, p, int(matrix[a, p])) for a, p in pairs if a != p and matrix[a, p] > 0]
 
 
 def mistakes(
@@ -186,13 +263,18 @@ def mistakes(
     Args:
         actual, predicted: keep only the mistakes of this actual and/or predicted digit.
     """
-    true = np.asarray(true_labels)
-    guess = np.asarray(predicted_labels)
+    probabilities = check_probabilities(probabilities)
+    classes = probabilities.shape[1]
+    true = check_labels(true_labels, "true_labels", classes, count=len(probabilities))
+    guess = check_labels(predicted_labels, "predicted_labels", classes, count=len(probabilities))
+    for name, digit in (("actual", actual), ("predicted", predicted)):
+        if digit is not None:
+            check_labels([digit], name, classes)
     wrong = true != guess
     if actual is not None:
         wrong &= true == actual
     if predicted is not None:
         wrong &= guess == predicted
     indices = np.flatnonzero(wrong)
-    confidence = np.asarray(probabilities)[indices, guess[indices]]
+    confidence = probabilities[indices, guess[indices]]
     return indices[np.argsort(-confidence, kind="stable")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._tensorflow import keras, tf
-from .data import check_digit
+from .data import check_digit, check_model
 
 
 def stages(model: keras.Model) -> list[keras.layers.Layer]:
@@ -22,6 +22,7 @@ def stages(model: keras.Model) -> list[keras.layers.Layer]:
 
 def feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]:
     """The feature maps one (28, 28) uint8 image produces, by layer name: (height, width, maps)."""
+    check_model(model)
     image = check_digit(image)
     layers = stages(model)
     probe = keras.Model(model.inputs[0], [layer.output for layer in layers])
@@ -47,7 +48,8 @@ def saliency_map(model: keras.Model, image: np.ndarray) -> tuple[int, np.ndarray
         `(digit, saliency)`: the predicted digit, and the absolute gradient of its
         probability with respect to each pixel, scaled to 0-1, shape (28, 28).
     """
-    pixels = tf.Variable(np.asarray(image, dtype=np.float32)[None])
+    check_model(model)
+    pixels = tf.Variable(check_digit(image).astype(np.float32)[None])
     with tf.GradientTape() as tape:
         probabilities = model(pixels, training=False)
         digit = int(tf.argmax(probabilities[0]))

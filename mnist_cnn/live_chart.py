@@ -300,8 +300,7 @@ class LiveCurves(keras.callbacks.Callback):
                 f"the learning rate is too high: build a fresh model and train with a smaller "
                 f"learning_rate (e.g. 10 times smaller)."
             )
-            self._set_status(message)
-            print(message)
+            self._set_status(message)  # train() raises TrainingDivergedError with the same advice
         elif self.stop_requested:
             self.stopped_because = "Stop button"
             self.model.stop_training = True

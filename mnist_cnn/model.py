@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ._tensorflow import keras
-from .data import IMAGE_SIZE, NUM_CLASSES
+from .data import IMAGE_SIZE, NUM_CLASSES, check_seed
+from .provenance import RECORD_ENTRY, ModelRecord, attach, record_of
 
 layers = keras.layers
 
@@ -47,8 +52,28 @@ class CNNConfig:
     name: str = "tutorial_cnn"
 
     def __post_init__(self) -> None:
+        for what in ("filters", "dense_units"):
+            value = getattr(self, what)
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise ValueError(
+                    f"{what} must be a tuple of whole numbers, e.g. (8, 16), got {value!r}."
+                )
         self.filters = tuple(self.filters)
         self.dense_units = tuple(self.dense_units)
+        if not isinstance(self.batch_norm, (bool, np.bool_)):
+            raise ValueError(
+                f"batch_norm must be True or False, got {self.batch_norm!r} "
+                "(a string such as 'no' would count as True)."
+            )
+        for what in ("dropout", "shift", "rotation"):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise ValueError(f"{what} must be a number, got {value!r}.")
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(
+                "name must be a short name made of letters, digits and _, e.g. "
+                f"'tutorial_cnn', got {self.name!r}."
+            )
         for what, values in (("filters", self.filters), ("dense_units", self.dense_units)):
             for value in values:
                 if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -105,8 +130,18 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         config: the architecture; `CNNConfig()` (the tutorial's CNN) when None.
         seed: the same seed gives the same initial weights; None draws fresh ones.
     """
-    config = config or CNNConfig()
-    seeds = iter(range(seed * 1000, seed * 1000 + 1000)) if seed is not None else None
+    if config is None:
+        config = CNNConfig()
+    elif not isinstance(config, CNNConfig):
+        hint = (
+            f" For the {config!r} preset, use mnist_cnn.PRESETS[{config!r}].model."
+            if isinstance(config, str)
+            else ""
+        )
+        raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}.{hint}")
+    seed = check_seed(seed)
+    # One seed per layer, below 2**31 (what Keras's seed generators take).
+    seeds = iter((seed * 1000 + k) % 2**31 for k in range(1000)) if seed is not None else None
 
     def initializer():
         # One seed per layer: layers must not share initial weights.
@@ -207,20 +242,89 @@ def layer_table(model: keras.Model) -> LayerTable:
     )
 
 
-def save_model(model: keras.Model, path: str | os.PathLike | None = None) -> Path:
+def check_destination(path: str | os.PathLike | None, model_name: str = "tutorial_cnn") -> Path:
+    """Where `save_model` would write, checked now: a `.keras` name in a folder that exists
+    (or can be made) and can be written to. Call it before training, so a bad destination
+    is found before the work, not after.
+
+    Raises:
+        ValueError: the name does not end in `.keras`, or names a folder.
+        PermissionError, OSError: the folder cannot be made or written to.
+    """
+    path = Path(path).expanduser() if path is not None else models_dir() / f"{model_name}.keras"
+    if path.is_dir():
+        raise ValueError(
+            f"{path} is a folder; give a file name in it, e.g. {path / (model_name + '.keras')}."
+        )
+    if path.suffix != ".keras":
+        raise ValueError(
+            f"the file name must end in .keras, got {path.name!r}; e.g. "
+            f"{path.with_suffix('.keras').name}."
+        )
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise type(error)(
+            f"cannot save a model in {folder} ({error.strerror or error}); choose a folder "
+            f"you can write to, e.g. {Path.home() / 'mnist-cnn-models' / path.name}."
+        ) from None
+    return path
+
+
+def save_model(
+    model: keras.Model,
+    path: str | os.PathLike | None = None,
+    *,
+    data: str | None = None,
+    preset: str | None = None,
+    test=None,
+    test_data: str | None = None,
+) -> Path:
     """Save a trained model as a `.keras` file; by default `models/<model name>.keras`.
+
+    The file also keeps the model's record (`model_record`): what it was trained on, and
+    how it tested. The save is atomic: the file appears whole or not at all, and two
+    processes saving to the same path never write into each other's file.
+
+    Args:
+        data: a description of the training data, e.g. "10,000-image sample (seed 0)".
+        preset: the name of the recipe used, if one of `PRESETS`.
+        test: an `Evaluation` of the trained model on its test images.
+        test_data: a description of those test images, e.g. "the official test set".
 
     Returns:
         The path written.
+
+    Raises:
+        ValueError, OSError: see `check_destination`; OSError also for a full disk.
     """
-    path = Path(path) if path is not None else models_dir() / f"{model.name}.keras"
-    if path.suffix != ".keras":
-        raise ValueError(f"the file name must end in .keras, got {path.name!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Save next to the target, then rename: an interrupted save never leaves a broken file.
-    partial = path.with_name(f".{path.stem}.partial.keras")
+    path = check_destination(path, model.name)
+    record = record_of(model)
+    if record is not None:
+        record.data = data or record.data
+        record.preset = preset or record.preset
+        if test is not None:
+            record.test = {
+                "accuracy": test.accuracy,
+                "loss": test.loss,
+                "count": test.count,
+                "data": test_data or "images given to evaluate()",
+            }
+    # Save to a uniquely named file beside the target, then rename: an interrupted save
+    # never leaves a broken file, and concurrent saves each rename a whole file.
+    handle, partial_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".partial.keras"
+    )
+    os.close(handle)
+    partial = Path(partial_name)
     try:
         model.save(partial)
+        if record is not None:
+            with zipfile.ZipFile(partial, "a") as archive:
+                archive.writestr(RECORD_ENTRY, record.to_json())
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -230,20 +334,38 @@ def save_model(model: keras.Model, path: str | os.PathLike | None = None) -> Pat
 def load_model(path: str | os.PathLike | None = None) -> keras.Model:
     """Load a model saved by `save_model`; by default `models/tutorial_cnn.keras`.
 
+    The model's record, if the file has one, is available as `model_record(model)`.
+
     Raises:
         FileNotFoundError: no file at `path`, with the notebook or command that makes one.
         ValueError: the file is not a readable `.keras` model.
     """
-    path = Path(path) if path is not None else models_dir() / "tutorial_cnn.keras"
+    path = Path(path).expanduser() if path is not None else models_dir() / "tutorial_cnn.keras"
     if not path.is_file():
         raise FileNotFoundError(
             f"no saved model at {path}. Train and save one first: run notebook "
             f"03_train_the_cnn.ipynb, or `python -m mnist_cnn train --output {path}`."
         )
     try:
-        return keras.saving.load_model(path)
+        model = keras.saving.load_model(path)
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            record = (
+                ModelRecord.from_json(archive.read(RECORD_ENTRY).decode())
+                if RECORD_ENTRY in names
+                else None
+            )
+    except PermissionError:
+        raise PermissionError(f"cannot read {path}: permission denied.") from None
     except Exception as error:  # zip, h5 and JSON errors all mean the same thing here
         raise ValueError(
             f"{path} is not a readable Keras model ({type(error).__name__}: {error}). "
             f"Delete it and train again."
         ) from None
+    attach(model, record)
+    return model
+
+
+def model_record(model: keras.Model) -> ModelRecord | None:
+    """What `model` was trained on (see `ModelRecord`), or None if that is not known."""
+    return record_of(model)

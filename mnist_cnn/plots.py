@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .data import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images
+from .data import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images, check_labels
 
 
 def check_index(index: int, count: int) -> int:
@@ -65,7 +65,7 @@ def plot_digits(
     columns: int = 10,
 ) -> Figure:
     """Draw a grid of digits with their labels; by default the first 30."""
-    check_images(images, labels)
+    images, labels = check_images(images, labels)
     if indices is None:
         indices = range(min(30, len(images)))
     indices = [check_index(index, len(images)) for index in indices]
@@ -119,7 +119,7 @@ def plot_class_balance(**labels_by_part: np.ndarray) -> Figure:
     figure, ax = plt.subplots(figsize=(8, 3))
     width = 0.8 / len(labels_by_part)
     for position, (name, labels) in enumerate(labels_by_part.items()):
-        counts = np.bincount(np.asarray(labels), minlength=NUM_CLASSES)
+        counts = np.bincount(check_labels(labels, name), minlength=NUM_CLASSES)
         shares = counts / max(counts.sum(), 1)
         offset = (position - (len(labels_by_part) - 1) / 2) * width
         bars = ax.bar(
@@ -216,9 +216,9 @@ def plot_confusion_matrix(
     """
     import plotly.graph_objects as go
 
-    from .evaluation import normalize_matrix
+    from .evaluation import check_matrix, normalize_matrix
 
-    matrix = np.asarray(matrix)
+    matrix = check_matrix(matrix)
     shares = normalize_matrix(matrix, normalize)
     size = len(matrix)
     digits = list(range(size))
@@ -311,9 +311,9 @@ def plot_confusion_matrix(
 
 def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = None) -> Figure:
     """The same confusion matrix as a matplotlib figure, for static exports and print."""
-    from .evaluation import normalize_matrix
+    from .evaluation import check_matrix, normalize_matrix
 
-    matrix = np.asarray(matrix)
+    matrix = check_matrix(matrix)
     shares = normalize_matrix(matrix, normalize)
     values = shares if normalize else matrix
     size = len(matrix)
@@ -350,7 +350,9 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
 
 def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
     """Bar chart of each digit's accuracy (recall): the share of its images read correctly."""
-    matrix = np.asarray(matrix)
+    from .evaluation import check_matrix
+
+    matrix = check_matrix(matrix)
     totals = matrix.sum(axis=1)
     accuracy = np.divide(np.diag(matrix), totals, out=np.zeros(len(matrix)), where=totals > 0)
     figure, ax = plt.subplots(figsize=(8, 3))
@@ -378,7 +380,11 @@ def plot_mistakes(
 ) -> Figure:
     """A gallery of mistakes: each image with its actual and predicted digit and the
     model's ten probabilities as bars (red: the wrong guess, green: the right digit)."""
-    check_images(images, true_labels)
+    from .evaluation import check_probabilities
+
+    images, true_labels = check_images(images, true_labels, labels_name="true_labels")
+    predicted_labels = check_labels(predicted_labels, "predicted_labels", count=len(images))
+    probabilities = check_probabilities(probabilities)
     indices = [check_index(index, len(images)) for index in indices]
     if not indices:
         figure, ax = plt.subplots(figsize=(4, 1))

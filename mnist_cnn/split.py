@@ -34,6 +34,66 @@ def stratified_choice(
     return rng.permutation(np.concatenate(chosen)), rng.permutation(np.concatenate(rest))
 
 
+class SplitError(ValueError):
+    """A split that would leave a part empty, or a digit missing from a part.
+
+    Attributes:
+        part: the part left short, "training" or "test".
+        lacking: the classes missing from it (all of them when the part is empty).
+        empty: True when the part would hold no images at all.
+    """
+
+    def __init__(self, message: str, part: str, lacking: list, empty: bool = False):
+        super().__init__(message)
+        self.part, self.lacking, self.empty = part, lacking, empty
+
+
+def split_indices(
+    labels: np.ndarray, train_count: int, seed: int | None = 0, stratify: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a training part of `train_count` labels and a test part of the rest.
+
+    Raises:
+        SplitError: a part would be empty or, stratified, lack a class; its message is
+            generic, so callers say which of their arguments to change.
+    """
+    total = len(labels)
+    if not 0 < train_count < total:
+        part = "training" if train_count <= 0 else "test"
+        classes = sorted(set(labels.tolist()))
+        raise SplitError(f"the {part} part would be empty", part, classes, empty=True)
+    rng = np.random.default_rng(seed)
+    if not stratify:
+        order = rng.permutation(total)
+        return order[:train_count], order[train_count:]
+    train_index, test_index = stratified_choice(labels, train_count, rng)
+    all_classes = set(np.unique(labels).tolist())
+    for part, index in (("training", train_index), ("test", test_index)):
+        lacking = sorted(all_classes - set(np.unique(labels[index]).tolist()))
+        if lacking:
+            raise SplitError(f"the {part} part would lack class(es) {lacking}", part, lacking)
+    return train_index, test_index
+
+
+def check_fraction(value, name: str, *, allow_zero: bool = False) -> float:
+    """`value` as a float strictly between 0 and 1 (or 0 when `allow_zero`), else a
+    ValueError naming `name`."""
+    low = "0 (inclusive)" if allow_zero else "0"
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        fraction = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number from {low} to 1, got {value!r}.") from None
+    if math.isnan(fraction) or not (0.0 <= fraction < 1.0 if allow_zero else 0.0 < fraction < 1.0):
+        example = "0.1 holds out 10%" if allow_zero else "0.8 keeps 80% for training"
+        raise ValueError(
+            f"{name} must be {'from 0 up to' if allow_zero else 'strictly between 0 and'} 1 "
+            f"({example}), got {value!r}."
+        )
+    return fraction
+
+
 def train_test_split(
     images: np.ndarray,
     labels: np.ndarray,
@@ -61,17 +121,14 @@ def train_test_split(
         ValueError: for a fraction outside (0, 1) or NaN, for images and labels of
             different lengths, or when a part (or, stratified, a class in a part) would be empty.
     """
+    from .data import check_seed
+
     images = np.asarray(images)
     labels = np.asarray(labels)
-    try:
-        fraction = float(train_fraction)
-    except (TypeError, ValueError):
-        raise ValueError(f"train_fraction must be a number, got {train_fraction!r}.") from None
-    if math.isnan(fraction) or not 0.0 < fraction < 1.0:
-        raise ValueError(
-            f"train_fraction must be strictly between 0 and 1 (0.8 keeps 80% for training), "
-            f"got {train_fraction!r}."
-        )
+    fraction = check_fraction(train_fraction, "train_fraction")
+    seed = check_seed(seed)
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise ValueError(f"stratify must be True or False, got {stratify!r}.")
     if labels.ndim != 1:
         raise ValueError(f"labels must be one-dimensional, got shape {labels.shape}.")
     if images.ndim == 0 or len(images) != len(labels):
@@ -80,27 +137,18 @@ def train_test_split(
             f"images and {len(labels)} labels."
         )
     total = len(labels)
-    train_count = round(total * fraction)
-    if not 0 < train_count < total:
-        side = "training" if train_count == 0 else "test"
-        raise ValueError(
-            f"a train_fraction of {fraction} leaves the {side} part of {total} images empty; "
-            f"use more images or a fraction closer to 0.5."
-        )
-
-    rng = np.random.default_rng(seed)
-    if stratify:
-        train_index, test_index = stratified_choice(labels, train_count, rng)
-        all_classes = set(np.unique(labels).tolist())
-        for part, index in (("training", train_index), ("test", test_index)):
-            lacking = sorted(all_classes - set(np.unique(labels[index]).tolist()))
-            if lacking:
-                raise ValueError(
-                    f"a stratified split with train_fraction={fraction} leaves class(es) "
-                    f"{lacking} out of the {part} part (too few images of them); use more "
-                    f"images, a fraction closer to 0.5, or stratify=False."
-                )
-    else:
-        order = rng.permutation(total)
-        train_index, test_index = order[:train_count], order[train_count:]
+    try:
+        train_index, test_index = split_indices(labels, round(total * fraction), seed, stratify)
+    except SplitError as error:
+        if error.empty:
+            problem = f"leaves the {error.part} part of {total} images empty"
+        else:
+            problem = f"leaves class(es) {error.lacking} out of the {error.part} part"
+        raise SplitError(
+            f"train_fraction={fraction} {problem} (too few images); use more images, a "
+            f"train_fraction closer to 0.5{', or stratify=False' if stratify else ''}.",
+            error.part,
+            error.lacking,
+            error.empty,
+        ) from None
     return (images[train_index], labels[train_index]), (images[test_index], labels[test_index])

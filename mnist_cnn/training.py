@@ -31,6 +31,42 @@ def learning_rate_schedule(schedule: str, learning_rate: float, steps: int):
     )
 
 
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite: the weights are no longer usable numbers."""
+
+
+class _StopOnNaN(keras.callbacks.Callback):
+    """End training at the first batch whose loss is not a finite number, and say where."""
+
+    def __init__(self):
+        super().__init__()
+        self.where: str | None = None
+        self.began = False
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None) -> None:
+        self.began = True
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)) and self.where is None:
+            self.where = f"became {float(loss)} at epoch {self._epoch + 1}, batch {batch + 1}"
+            self.model.stop_training = True
+
+
+def _weights_are_finite(model: keras.Model) -> bool:
+    return all(np.isfinite(weights).all() for weights in model.get_weights())
+
+
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+    return int(value)
+
+
 def train(
     model: keras.Model,
     train_images: np.ndarray,
@@ -48,13 +84,15 @@ def train(
     live_plot: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | None = None,
+    keep_on_interrupt: bool = True,
 ) -> keras.callbacks.History:
-    """Train `model` on uint8 images and return the Keras `History`.
+    """Train `model` on MNIST images and return the Keras `History`.
 
     Args:
         model: a model from `build_cnn()`; compiled here with `optimizer`, sparse categorical
             cross-entropy and accuracy, unless it is compiled already.
-        train_images, train_labels: (N, 28, 28) uint8 images and their (N,) labels.
+        train_images, train_labels: (N, 28, 28) images, uint8 0-255 or floats 0-1 (see
+            `check_images`), and their (N,) labels, whole numbers 0-9.
         validation_data: `(images, labels)` to check on after every epoch. When None,
             `validation_fraction` of the training images is held out (stratified, seeded).
         validation_fraction: share held out for validation when no validation_data is given;
@@ -74,32 +112,81 @@ def train(
         live_plot: in a notebook, show live curves and a Stop button (and train quietly).
         callbacks: more Keras callbacks.
         verbose: Keras' verbosity; by default 0 with the live chart, else one line per epoch.
+        keep_on_interrupt: on Ctrl-C (Kernel > Interrupt), end training and return the
+            history so far, the model keeping its weights; False lets `KeyboardInterrupt`
+            through (what the command line wants).
 
     Returns:
-        The `History`: `history.history["loss"]` etc. hold one value per finished epoch. If
-        training is stopped or interrupted (Ctrl-C, Kernel > Interrupt), the history so far
-        is returned and the model keeps its weights.
+        The `History`: `history.history["loss"]` etc. hold one value per finished epoch.
+        The model also remembers what it was trained on (`model_record(model)`), which
+        `save_model` stores and `evaluate` checks.
+
+    Raises:
+        ValueError: images, labels or settings outside the input contract, each named.
+        TrainingDivergedError: the loss became NaN or infinite (training stops at once).
     """
-    check_images(train_images, train_labels)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
-    if validation_data is None and validation_fraction:
-        (train_images, train_labels), validation_data = train_test_split(
-            train_images, train_labels, train_fraction=1 - validation_fraction, seed=seed
+    from .data import check_model, check_seed
+    from .provenance import note_training
+    from .split import SplitError, check_fraction, split_indices
+
+    check_model(model)
+    train_images, train_labels = check_images(
+        train_images, train_labels, name="train_images", labels_name="train_labels"
+    )
+    if len(train_images) == 0:
+        raise ValueError("train_images is empty: there is nothing to train on.")
+    epochs = _check_positive_int(epochs, "epochs")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    steps_per_execution = _check_positive_int(steps_per_execution, "steps_per_execution")
+    seed = check_seed(seed)
+    if isinstance(optimizer, str):
+        learning_rate_schedule(schedule, learning_rate, 1)  # checks both, naming them
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(
+                "validation_data must be a pair (images, labels), got "
+                f"{type(validation_data).__name__}."
+            )
+        validation_data = check_images(
+            *validation_data, name="validation_data images", labels_name="validation_data labels"
         )
-    elif validation_data is not None:
-        check_images(*validation_data)
+    else:
+        fraction = check_fraction(validation_fraction, "validation_fraction", allow_zero=True)
+        if fraction:
+            try:
+                keep, held_out = split_indices(
+                    train_labels, round(len(train_labels) * (1 - fraction)), seed
+                )
+            except SplitError as error:
+                part = "validation" if error.part == "test" else "training"
+                raise SplitError(
+                    f"validation_fraction={fraction} of {len(train_labels):,} training images "
+                    f"leaves {'no images' if error.empty else f'no {error.lacking}s'} in the "
+                    f"{part} part; use more training images, a validation_fraction closer to "
+                    f"0.1-0.2, validation_fraction=0 for no validation, or validation_data.",
+                    part,
+                    error.lacking,
+                    error.empty,
+                ) from None
+            validation_data = (train_images[held_out], train_labels[held_out])
+            train_images, train_labels = train_images[keep], train_labels[keep]
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    named_rate = isinstance(optimizer, str) and not getattr(model, "compiled", False)
     if not getattr(model, "compiled", False):
         if isinstance(optimizer, str):
             steps = math.ceil(len(train_images) / batch_size) * epochs
             rate = learning_rate_schedule(schedule, learning_rate, steps)
-            optimizer = keras.optimizers.get(
-                {"class_name": optimizer, "config": {"learning_rate": rate}}
-            )
+            try:
+                optimizer = keras.optimizers.get(
+                    {"class_name": optimizer, "config": {"learning_rate": rate}}
+                )
+            except ValueError:
+                raise ValueError(
+                    f'optimizer must be "adam", "sgd" (or another Keras optimizer name) or a '
+                    f"keras.optimizers object, got {optimizer!r}."
+                ) from None
         model.compile(
             optimizer=optimizer,
             loss="sparse_categorical_crossentropy",
@@ -108,9 +195,11 @@ def train(
         )
 
     live = LiveCurves(title=f"Training {model.name}") if live_plot else None
+    guard = _StopOnNaN()
     if verbose is None:
         verbose = 0 if live is not None and live.visible else 2
-    all_callbacks = [*callbacks, *([live] if live is not None else [])]
+    all_callbacks = [guard, *callbacks, *([live] if live is not None else [])]
+    interrupted = False
     try:
         history = model.fit(
             train_images,
@@ -122,32 +211,87 @@ def train(
             verbose=verbose,
         )
     except KeyboardInterrupt:
-        history = model.history  # Keras keeps the History of the run in progress
+        if not keep_on_interrupt:
+            raise
+        interrupted = True
+        # Keras keeps the History of the run in progress, once the run has begun (before,
+        # model.history is missing, or left over from an earlier run).
+        history = getattr(model, "history", None) if guard.began else None
+        if not isinstance(history, keras.callbacks.History):
+            history = keras.callbacks.History()
         done = len(history.history.get("loss", []))
         print(f"Training interrupted after {done} finished epoch(s); the model keeps its weights.")
         if live is not None:
             live.finish(interrupted=True)
+    done = len(history.history.get("loss", []))
+    stopped = (
+        "interrupted"
+        if interrupted
+        else (live.stopped_because if live is not None else None)
+        or (f"a callback, after {done} of {epochs} epochs" if done < epochs else None)
+    )
+    note_training(
+        model,
+        train_images,
+        validated_on=0 if validation_data is None else len(validation_data[0]),
+        seed=seed,
+        epochs=done,
+        stopped=stopped,
+    )
+    losses = history.history.get("loss", [])
+    if guard.where or not all(map(math.isfinite, losses)) or not _weights_are_finite(model):
+        what = f"the loss {guard.where}" if guard.where else "the weights became NaN"
+        rate = (
+            f"learning_rate ({learning_rate:g}) is too high: train a fresh model (build_cnn()) "
+            f"with a smaller learning_rate, e.g. {learning_rate / 10:g}."
+            if named_rate
+            else "learning rate is too high: train a fresh model with a smaller one."
+        )
+        raise TrainingDivergedError(
+            f"Training stopped: {what}, so the weights are no longer usable numbers and this "
+            f"model cannot be used. This usually means the {rate}"
+        )
     return history
+
+
+#: The data the notebooks use: a 10,000-image sample of MNIST's training set, split 80/20.
+NOTEBOOK_SAMPLE_SIZE = 10_000
 
 
 def load_or_train(path=None, *, seed: int = 0) -> keras.Model:
     """The model notebook 03 saved or, when there is none, the same recipe trained here.
 
     Lets every notebook after 03 run on its own: training the tutorial preset on the
-    10,000-image sample takes about 15 seconds.
+    10,000-image sample takes about 15 seconds. A saved model is used only if its file
+    says what it was trained on and none of those images are in the notebooks' test part
+    (with this `seed`), so the test accuracy notebook 04 reports is on unseen images.
     """
     from .data import load_sample
     from .model import build_cnn, load_model
     from .presets import PRESETS
+    from .provenance import record_of
 
+    images, labels = load_sample(NOTEBOOK_SAMPLE_SIZE, seed=seed)
+    (train_images, train_labels), (test_images, _) = train_test_split(images, labels, seed=seed)
     try:
         model = load_model(path)
-        print("loaded the model saved by notebook 03")
-        return model
+        record = record_of(model)
+        if record is None:
+            print(
+                "the saved model does not say what it was trained on (it was saved by an older "
+                "version), so its test accuracy could not be trusted; training one here instead"
+            )
+        elif (seen := record.overlap(test_images)) > 0:
+            print(
+                f"the saved model was trained on {seen:,} of the {len(test_images):,} test "
+                f"images these notebooks use ({record.data}), so its test accuracy would not "
+                f"be on unseen images; training one here instead (the saved file is unchanged)"
+            )
+        else:
+            print("loaded the model saved by notebook 03")
+            return model
     except FileNotFoundError as reason:
         print(f"training a model here, as notebook 03 does ({reason})")
-    images, labels = load_sample(10_000, seed=seed)
-    (train_images, train_labels), _ = train_test_split(images, labels, seed=seed)
     settings = PRESETS["tutorial"].training
     model = build_cnn(PRESETS["tutorial"].model, seed=seed)
     train(

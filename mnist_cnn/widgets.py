@@ -29,7 +29,7 @@ class DigitBrowser(widgets.VBox):
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, index: int = 0):
-        check_images(images, labels)
+        images, labels = check_images(images, labels)
         if len(images) == 0:
             raise ValueError("there are no images to browse: images is empty.")
         self.images, self.labels = images, labels
@@ -91,7 +91,7 @@ class MistakesBrowser(widgets.VBox):
     def __init__(self, images, true_labels, predicted_labels, probabilities, most: int = 12):
         from .evaluation import confusion_matrix, mistakes, most_confused
 
-        check_images(images, true_labels)
+        images, true_labels = check_images(images, true_labels, labels_name="true_labels")
         self.images, self.true_labels = images, np.asarray(true_labels)
         self.predicted_labels, self.probabilities = np.asarray(predicted_labels), probabilities
         self.most = most
@@ -256,7 +256,7 @@ class InsideBrowser(widgets.VBox):
     def __init__(self, model, images, labels, index: int = 0):
         from .inside import feature_maps, saliency_map
 
-        check_images(images, labels)
+        images, labels = check_images(images, labels)
         self.model, self.images, self.labels = model, images, labels
         self._maps, self._saliency = feature_maps, saliency_map
         index = check_index(index, len(images))

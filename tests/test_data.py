@@ -183,7 +183,7 @@ def test_load_sample_rejects_bad_sizes(size):
 
 @pytest.mark.parametrize(
     "shape, hint",
-    [((5, 784), "reshape"), ((5, 28, 28, 1), r"images\[..., 0\]"), ((28, 28), r"image\[None\]")],
+    [((5, 784), "reshape"), ((5, 28, 28, 1), r"images\[..., 0\]"), ((28, 28), r"images\[None\]")],
 )
 def test_check_images_explains_wrong_shapes(shape, hint):
     with pytest.raises(ValueError, match=hint):

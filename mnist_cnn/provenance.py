@@ -1,0 +1,126 @@
+"""What a model was trained on: a record kept with the model and saved inside its file.
+
+`train()` writes down a fingerprint of every image the weights were fitted on, so that
+later, whatever arrays a notebook hands to `evaluate()`, we can tell whether its "unseen"
+test images really are unseen. `save_model()` stores the record in the `.keras` file
+(one JSON entry beside Keras's own), and `load_model()` reads it back. Plain numpy: no
+TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+#: The entry of the `.keras` zip file that holds the record.
+RECORD_ENTRY = "mnist_cnn_record.json"
+
+#: The attribute of a Keras model that holds its record while it is in memory.
+_ATTRIBUTE = "_mnist_cnn_record"
+
+
+def _digests(images: np.ndarray) -> np.ndarray:
+    """One 64-bit fingerprint per (28, 28) uint8 image, in order: equal images, equal
+    fingerprints."""
+    rows = np.ascontiguousarray(images, dtype=np.uint8).reshape(len(images), -1)
+    digests = b"".join(hashlib.blake2b(row.tobytes(), digest_size=8).digest() for row in rows)
+    return np.frombuffer(digests, dtype=np.uint64)
+
+
+def fingerprints(images: np.ndarray) -> np.ndarray:
+    """The fingerprints of `images`, sorted, without repeats (a uint64 array)."""
+    return np.unique(_digests(images))
+
+
+@dataclass
+class ModelRecord:
+    """What a model was trained on, how, and how it scored.
+
+    Shown by `python -m mnist_cnn evaluate` and printed by `print(record)`.
+    """
+
+    data: str = "images given to train()"  # where the training images came from
+    trained_on: int = 0  # images the weights were fitted on (validation images excluded)
+    validated_on: int = 0  # images held out to check on after each epoch
+    seed: int | None = None  # the seed given to train()
+    preset: str | None = None  # the recipe, when one of mnist_cnn.PRESETS was used
+    epochs: int = 0  # epochs finished, over every call to train()
+    stopped: str | None = None  # why the last training ended early, if it did
+    created: str = ""  # when training last ended (UTC, ISO 8601)
+    test: dict | None = None  # {"accuracy", "loss", "count", "data"} when it was tested
+    seen: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
+
+    def overlap(self, images: np.ndarray) -> int:
+        """How many of `images` (uint8, (N, 28, 28)) the model was trained on."""
+        if len(images) == 0 or len(self.seen) == 0:
+            return 0
+        return int(np.isin(_digests(images), self.seen).sum())
+
+    def __str__(self) -> str:
+        lines = [
+            f"trained on: {self.trained_on:,} images ({self.data}); "
+            f"validated on {self.validated_on:,}",
+            f"epochs: {self.epochs}" + (f" (stopped: {self.stopped})" if self.stopped else ""),
+            f"seed: {self.seed}, preset: {self.preset or 'none'}, trained: {self.created or '?'}",
+        ]
+        if self.test:
+            lines.append(
+                f"tested: accuracy {self.test['accuracy']:.2%} on {self.test['count']:,} "
+                f"images ({self.test.get('data', '?')})"
+            )
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        values = asdict(self)
+        values["seen"] = base64.b64encode(np.asarray(self.seen, "<u8").tobytes()).decode()
+        return json.dumps(values)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelRecord:
+        values = json.loads(text)
+        known = {item.name for item in fields(cls)}
+        values = {key: value for key, value in values.items() if key in known}
+        values["seen"] = np.frombuffer(base64.b64decode(values.get("seen", "")), "<u8").astype(
+            np.uint64
+        )
+        return cls(**values)
+
+
+def record_of(model) -> ModelRecord | None:
+    """The record of what `model` was trained on, or None if nothing is known (a model
+    that was never trained with `train()`, or one saved by an older version)."""
+    return getattr(model, _ATTRIBUTE, None)
+
+
+def note_training(
+    model,
+    train_images: np.ndarray,
+    *,
+    validated_on: int,
+    seed: int | None,
+    epochs: int,
+    stopped: str | None,
+) -> ModelRecord:
+    """Add one call of `train()` to the model's record (made on first use)."""
+    record = record_of(model) or ModelRecord()
+    record.seen = np.union1d(record.seen, fingerprints(train_images)).astype(np.uint64)
+    record.trained_on = len(record.seen)
+    record.validated_on = validated_on
+    record.seed = seed
+    record.epochs += epochs
+    record.stopped = stopped
+    record.test = None  # the weights changed: an old test result no longer holds
+    record.created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    # object.__setattr__: a plain attribute, not one Keras tracks as part of the model.
+    object.__setattr__(model, _ATTRIBUTE, record)
+    return record
+
+
+def attach(model, record: ModelRecord | None) -> None:
+    """Give `model` the record read from its file."""
+    object.__setattr__(model, _ATTRIBUTE, record)
