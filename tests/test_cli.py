@@ -85,3 +85,143 @@ def test_train_then_evaluate(tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     assert "official MNIST test set" in evaluated.stdout
     assert "rows: actual digit, columns: predicted digit" in evaluated.stdout
+
+
+# -- off the happy path (issue 10) -----------------------------------------------------------
+
+
+def test_a_negative_seed_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["train", "--seed", "-1"])
+    assert exit_info.value.code == 2 and "--seed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "output, message",
+    [("folder", "is a folder"), ("model.h5", "must end in .keras"), ("file/m.keras", "cannot")],
+)
+def test_a_bad_output_is_refused_before_training(tmp_path, capsys, output, message):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("a file, not a folder")
+    status = main(["train", "--sample-size", "100", "--output", str(tmp_path / output)])
+    captured = capsys.readouterr()
+    assert status == 2 and "epoch" not in captured.out  # found before any training
+    assert captured.err.startswith("error: --output:") and message in captured.err
+
+
+def test_a_small_sample_is_explained_in_the_clis_words(capsys):
+    status = main(["train", "--sample-size", "50", "--train-fraction", "0.9"])
+    error = capsys.readouterr().err
+    assert status == 2 and "--sample-size 50" in error and "--train-fraction" in error
+    assert "stratify" not in error and "train_fraction=" not in error
+
+
+def quick_preset(monkeypatch, **training):
+    from mnist_cnn.presets import Preset, TrainingConfig
+
+    preset = Preset(PRESETS["tutorial"].model, TrainingConfig(**training))
+    monkeypatch.setitem(PRESETS, "tutorial", preset)
+
+
+def test_a_nan_loss_saves_nothing_and_fails(tmp_path, monkeypatch, capsys):
+    quick_preset(monkeypatch, epochs=3, learning_rate=1e10)
+    output = tmp_path / "m.keras"
+    status = main(["train", "--sample-size", "300", "--output", str(output)])
+    error = capsys.readouterr().err
+    assert status == 1 and not output.exists()
+    assert "the loss became nan" in error and "Nothing was saved" in error
+
+
+def test_a_failed_save_keeps_the_model_elsewhere(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from mnist_cnn import model as model_module
+
+    quick_preset(monkeypatch, epochs=1)
+    real_save, calls = model_module.save_model, []
+
+    def disk_full_once(model, path=None, **record):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(model, path, **record)
+
+    monkeypatch.setattr(model_module, "save_model", disk_full_once)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    status = main(["train", "--sample-size", "300", "--output", str(tmp_path / "m.keras")])
+    error = capsys.readouterr().err
+    assert status == 0 and "No space left on device" in error and "Traceback" not in error
+    saved = list((tmp_path / "tmp").glob("m-*.keras"))
+    assert len(saved) == 1 and f"saved the trained model to {saved[0]}" in error
+
+
+def wait_for_line(process, prefix: str, timeout: float = 300) -> list[str]:
+    """Read the process's output until a line starts with `prefix`."""
+    import time
+
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith(prefix):
+            return lines
+    raise AssertionError(f"no line starting with {prefix!r} in {lines}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["before the first epoch", "during training"])
+def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
+    import signal
+
+    output = tmp_path / "model.keras"
+    output.write_bytes(b"the model trained yesterday")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mnist_cnn", "train", "--epochs", "50", "--output", str(output)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_line(process, "preset" if when == "before the first epoch" else "epoch   1/")
+        process.send_signal(signal.SIGINT)
+        _, error = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, error[-2000:]
+    assert "Traceback" not in error and error.strip().startswith("interrupted")
+    assert len(error.strip().splitlines()) == 1
+    assert output.read_bytes() == b"the model trained yesterday"
+
+
+SAVE_REPEATEDLY = """
+import sys
+import mnist_cnn
+model = mnist_cnn.build_cnn(seed=int(sys.argv[2]))
+print("ready", flush=True)
+for _ in range(6):
+    mnist_cnn.save_model(model, sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_saving_to_one_path_never_break_it(tmp_path):
+    path = tmp_path / "shared.keras"
+    savers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVE_REPEATEDLY, str(path), str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
+    for saver in savers:
+        _, error = saver.communicate(timeout=300)
+        assert saver.returncode == 0, error[-2000:]
+    from mnist_cnn import load_model
+
+    assert load_model(path).count_params() == 5_994  # a whole file, readable
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.keras"]  # no temporary file left

@@ -1,0 +1,404 @@
+"""Off the happy path (issue 10): every example that once gave a silent wrong answer, lost
+a model, crashed or named the wrong thing, each pinned down by a test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_cnn
+from mnist_cnn import build_cnn, data, train
+from mnist_cnn._tensorflow import keras
+from mnist_cnn.training import TrainingDivergedError
+
+
+@pytest.fixture(scope="module")
+def small_split():
+    images, labels = mnist_cnn.load_sample(600, seed=0)
+    return mnist_cnn.train_test_split(images, labels, 0.8, seed=0)
+
+
+@pytest.fixture(scope="module")
+def trained(small_split):
+    """A model trained for two epochs on 480 images."""
+    (train_images, train_labels), _ = small_split
+    model = build_cnn(seed=0)
+    train(model, train_images, train_labels, epochs=2, batch_size=32, live_plot=False, verbose=0)
+    return model
+
+
+# -- silent wrong results ---------------------------------------------------------------
+
+
+def test_training_on_floats_0_1_is_the_same_as_on_uint8(small_split):
+    (train_images, train_labels), _ = small_split
+
+    def run(images):
+        model = build_cnn(seed=3)
+        history = train(
+            model, images, train_labels, epochs=2, batch_size=32, seed=3, live_plot=False, verbose=0
+        )
+        return history.history
+
+    as_uint8, as_floats = run(train_images), run(train_images.astype("float32") / 255)
+    for key in as_uint8:
+        np.testing.assert_allclose(as_uint8[key], as_floats[key], rtol=1e-5, atol=1e-6)
+    assert as_floats["val_accuracy"][-1] > 0.5  # it learned (dividing twice gave ~11%)
+
+
+def test_evaluate_and_predict_read_floats_0_1_like_uint8(trained, small_split):
+    _, (test_images, test_labels) = small_split
+    floats = test_images.astype("float64") / 255
+    assert mnist_cnn.evaluate(trained, floats, test_labels) == mnist_cnn.evaluate(
+        trained, test_images, test_labels
+    )
+    classes, probabilities = mnist_cnn.predict(trained, floats)
+    classes_uint8, probabilities_uint8 = mnist_cnn.predict(trained, test_images)
+    np.testing.assert_array_equal(classes, classes_uint8)
+    np.testing.assert_allclose(probabilities, probabilities_uint8, atol=1e-6)
+    assert len(set(classes.tolist())) > 3  # not "every image a 5"
+    digit, _ = mnist_cnn.predict_digit(trained, floats[0])
+    assert digit == classes_uint8[0]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_nan_loss_raises_without_the_live_chart(small_split, optimizer):
+    (train_images, train_labels), _ = small_split
+    model = build_cnn(seed=0)
+    with pytest.raises(TrainingDivergedError, match=r"learning_rate \(1e\+10\)"):
+        train(
+            model,
+            train_images,
+            train_labels,
+            epochs=3,
+            learning_rate=1e10,
+            optimizer=optimizer,
+            live_plot=False,
+            verbose=0,
+        )
+    assert len(model.history.history["loss"]) <= 1  # stopped at once, not after every epoch
+
+
+@pytest.mark.parametrize(
+    "images, name, message",
+    [
+        (np.full((3, 28, 28), np.nan), "images", "NaN"),
+        (np.ones((3, 28, 28), bool), "images", "bool"),
+        (np.full((3, 28, 28), 765, np.int64), "images", "from 0 to 255"),
+        (np.full((3, 28, 28), 200.0), "images", "0-255 values stored as floats"),
+        (np.full((3, 28, 28), -0.5), "images", "from 0 to 1"),
+        (np.full((3, 28, 28), "7"), "images", "dtype <U1"),
+    ],
+)
+def test_bad_pixels_are_refused_by_name(images, name, message):
+    with pytest.raises(ValueError, match=message) as error:
+        mnist_cnn.check_images(images, np.zeros(3, int))
+    assert str(error.value).startswith(name)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.arange(3) + 0.5, "fractions such as 0.5"),
+        (np.array([0, 1, 10]), "from 0 to 9, got values from 0 to 10"),
+        (np.array([0, -1, 2]), "from 0 to 9"),
+        (np.array([True, False, True]), "True/False"),
+        (np.array([0.0, np.nan, 1.0]), "NaN"),
+        (np.eye(10)[:3], "argmax"),
+    ],
+)
+def test_bad_labels_are_refused_before_tensorflow_sees_them(small_split, labels, message):
+    images = small_split[0][0][:3]
+    with pytest.raises(ValueError, match=message) as error:
+        train(build_cnn(), images, labels, live_plot=False)
+    assert str(error.value).startswith("train_labels")
+
+
+def test_whole_number_float_labels_are_digits():
+    _, labels = mnist_cnn.check_images(np.zeros((2, 28, 28), np.uint8), np.array([3.0, 5.0]))
+    assert labels.dtype == np.int64 and labels.tolist() == [3, 5]
+
+
+def test_most_confused_lists_mistakes_only():
+    perfect = np.diag([100, 90, 80, 70, 60, 50, 40, 30, 20, 10])
+    assert mnist_cnn.most_confused(perfect, top=100) == []
+    matrix = perfect.copy()
+    matrix[3, 5] = 4
+    assert mnist_cnn.most_confused(matrix, top=100) == [(3, 5, 4)]
+
+
+def test_the_mistakes_browser_says_no_mistakes():
+    images = np.zeros((5, 28, 28), np.uint8)
+    labels = np.array([0, 1, 2, 3, 4])
+    probabilities = np.eye(10)[labels]
+    browser = mnist_cnn.mistakes_browser(images, labels, labels, probabilities)
+    assert browser.pair.options == (("no mistakes", None),)
+    assert "no mistakes" in browser.caption.value
+
+
+def test_matrix_functions_check_their_input():
+    counts = np.diag(np.full(10, 5))
+    with pytest.raises(ValueError, match="negative"):
+        mnist_cnn.class_report(counts - 2 * np.eye(10, k=1, dtype=int))
+    shares = mnist_cnn.normalize_matrix(counts + 1, "true")
+    with pytest.raises(ValueError, match="normalised already"):
+        mnist_cnn.plot_confusion_matrix(shares)
+    with pytest.raises(ValueError, match="normalised already"):
+        mnist_cnn.plot_confusion_matrix_static(shares)
+    with pytest.raises(ValueError, match="square"):
+        mnist_cnn.class_report(np.ones((10, 9), int))
+    with pytest.raises(ValueError, match="NaN"):
+        mnist_cnn.most_confused(np.full((10, 10), np.nan))
+    with pytest.raises(ValueError, match="top must be"):
+        mnist_cnn.most_confused(counts, top=0)
+
+
+def test_an_empty_image_is_not_read_as_a_digit(trained):
+    with pytest.raises(ValueError, match="empty"):
+        mnist_cnn.predict_digit(trained, np.zeros((28, 28), np.uint8))
+    with pytest.raises(ValueError, match="empty"):
+        mnist_cnn.preprocess_drawing(np.zeros((28, 28), np.uint8))
+
+
+def test_a_dot_is_too_small_to_read():
+    dot = np.zeros((28, 28), np.uint8)
+    dot[14, 14] = 255
+    with pytest.raises(ValueError, match="draw it bigger"):
+        mnist_cnn.preprocess_drawing(dot)
+    stroke = np.zeros((28, 28), np.uint8)
+    stroke[6:22, 13:15] = 255
+    assert mnist_cnn.preprocess_drawing(stroke).max() > 0  # a real stroke is still read
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"batch_norm": "no"}, "batch_norm must be True or False"),
+        ({"dropout": "0.5"}, "dropout must be a number"),
+        ({"filters": 8}, "filters must be a tuple"),
+        ({"name": "my model!"}, "name must be"),
+    ],
+)
+def test_config_values_of_the_wrong_type_are_refused(settings, message):
+    with pytest.raises(ValueError, match=message):
+        mnist_cnn.CNNConfig(**settings)
+
+
+# -- what a model was trained on ---------------------------------------------------------
+
+
+def test_a_saved_model_remembers_what_it_was_trained_on(trained, small_split, tmp_path):
+    (train_images, _), (test_images, test_labels) = small_split
+    record = mnist_cnn.model_record(trained)
+    assert record.trained_on == 432 and record.validated_on == 48  # 480 minus 10% held out
+    assert record.epochs == 2 and record.seed == 0
+    result = mnist_cnn.evaluate(trained, test_images, test_labels)
+    path = mnist_cnn.save_model(trained, tmp_path / "m.keras", data="600-image sample", test=result)
+    loaded = mnist_cnn.load_model(path)
+    again = mnist_cnn.model_record(loaded)
+    np.testing.assert_array_equal(again.seen, record.seen)
+    assert again.data == "600-image sample" and again.test["accuracy"] == result.accuracy
+    assert again.overlap(test_images) == 0
+    assert again.overlap(train_images) >= 432
+
+
+def test_evaluating_on_training_images_warns_that_they_are_not_unseen(trained, small_split):
+    (train_images, train_labels), _ = small_split
+    with pytest.warns(UserWarning, match="not a test on unseen images"):
+        result = mnist_cnn.evaluate(trained, train_images, train_labels)
+    assert result.seen_in_training >= 432
+    assert "NOT unseen" in str(result)
+
+
+def test_load_or_train_refuses_a_model_trained_on_the_notebooks_test_images(
+    tmp_path, monkeypatch, capsys
+):
+    from mnist_cnn.presets import PRESETS, Preset, TrainingConfig
+
+    monkeypatch.setenv("MNIST_CNN_MODELS", str(tmp_path))
+    images, labels = mnist_cnn.load_sample(10_000, seed=0)
+    _, (test_images, test_labels) = mnist_cnn.train_test_split(images, labels, seed=0)
+    cheater = build_cnn(seed=0)
+    train(cheater, test_images, test_labels, epochs=1, live_plot=False, verbose=0)
+    mnist_cnn.save_model(cheater)
+    saved = (tmp_path / "tutorial_cnn.keras").read_bytes()
+    quick = Preset(PRESETS["tutorial"].model, TrainingConfig(epochs=1))
+    monkeypatch.setitem(PRESETS, "tutorial", quick)
+
+    model = mnist_cnn.load_or_train()
+    said = capsys.readouterr().out
+    assert "trained on 1,800 of the 2,000 test images" in said  # 10% was held out
+    assert mnist_cnn.model_record(model).overlap(test_images) == 0
+    assert (tmp_path / "tutorial_cnn.keras").read_bytes() == saved  # the file is untouched
+
+
+def test_load_or_train_does_not_trust_a_model_without_a_record(tmp_path, monkeypatch, capsys):
+    from mnist_cnn.presets import PRESETS, Preset, TrainingConfig
+
+    monkeypatch.setenv("MNIST_CNN_MODELS", str(tmp_path))
+    build_cnn(seed=0).save(tmp_path / "tutorial_cnn.keras")  # saved by Keras, no record
+    monkeypatch.setitem(
+        PRESETS, "tutorial", Preset(PRESETS["tutorial"].model, TrainingConfig(epochs=1))
+    )
+    mnist_cnn.load_or_train()
+    assert "does not say what it was trained on" in capsys.readouterr().out
+
+
+# -- saving ------------------------------------------------------------------------------
+
+
+def test_each_save_uses_its_own_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    names = []
+    real = tempfile.mkstemp
+
+    def spy(*args, **kwargs):
+        handle, name = real(*args, **kwargs)
+        names.append(name)
+        return handle, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    model = build_cnn(seed=0)
+    for _ in range(2):
+        mnist_cnn.save_model(model, tmp_path / "m.keras")
+    assert len(set(names)) == 2 and all(name.endswith(".partial.keras") for name in names)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "destination, message",
+    [("folder", "is a folder"), ("model.h5", "must end in .keras"), ("file/m.keras", "cannot")],
+)
+def test_a_bad_destination_is_refused_before_anything_is_written(tmp_path, destination, message):
+    from mnist_cnn.model import check_destination
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("a file, not a folder")
+    with pytest.raises((ValueError, OSError), match=message):
+        check_destination(tmp_path / destination)
+
+
+# -- crashes -----------------------------------------------------------------------------
+
+
+class InterruptAtStart(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("trained_before", [False, True])
+def test_ctrl_c_in_the_first_second_is_not_a_crash(small_split, capsys, trained_before):
+    (train_images, train_labels), _ = small_split
+    model = build_cnn(seed=0)
+    if trained_before:  # model.history is then left over from that earlier run
+        train(model, train_images, train_labels, epochs=1, live_plot=False, verbose=0)
+    history = train(
+        model,
+        train_images,
+        train_labels,
+        epochs=3,
+        live_plot=False,
+        verbose=0,
+        callbacks=[InterruptAtStart()],
+    )
+    assert history.history == {}
+    assert "interrupted after 0 finished epoch(s)" in capsys.readouterr().out
+
+
+def test_predict_on_no_images_gives_empty_results(trained):
+    classes, probabilities = mnist_cnn.predict(trained, np.zeros((0, 28, 28), np.uint8))
+    assert classes.shape == (0,) and probabilities.shape == (0, 10)
+
+
+def test_a_data_folder_that_is_a_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_CNN_DATA", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(NotADirectoryError, match="MNIST_CNN_DATA"):
+        mnist_cnn.load_mnist()
+    with pytest.raises(NotADirectoryError, match="data_dir"):
+        mnist_cnn.load_mnist(tmp_path / "a-file")
+
+
+def test_an_unreadable_data_file_says_so(tiny_mnist, monkeypatch):
+    def refuse(path, capacity):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(data, "_gunzip_into", refuse)
+    with pytest.raises(PermissionError, match="cannot read .*chmod"):
+        data.load_mnist(tiny_mnist.folder, download=False)
+
+
+def test_a_model_for_other_inputs_is_named(small_split):
+    other = keras.Sequential(
+        [keras.Input((32, 32)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    _, (test_images, test_labels) = small_split
+    for call in (
+        lambda: mnist_cnn.evaluate(other, test_images, test_labels),
+        lambda: mnist_cnn.predict(other, test_images),
+        lambda: mnist_cnn.predict_digit(other, test_images[0]),
+        lambda: train(other, test_images, test_labels, live_plot=False),
+    ):
+        with pytest.raises(ValueError, match=r"model reads inputs of shape \(32, 32\)"):
+            call()
+    with pytest.raises(TypeError, match="model must be a Keras model"):
+        mnist_cnn.evaluate("tutorial_cnn.keras", test_images, test_labels)
+
+
+# -- messages that name the right thing ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fraction", [1.0, -0.1, float("nan"), "a tenth"])
+def test_validation_fraction_is_named(small_split, fraction):
+    (train_images, train_labels), _ = small_split
+    with pytest.raises(ValueError, match="^validation_fraction must be"):
+        train(build_cnn(), train_images, train_labels, validation_fraction=fraction)
+
+
+def test_a_validation_split_too_small_names_validation_fraction():
+    images, labels = mnist_cnn.load_sample(20, seed=0)
+    with pytest.raises(ValueError, match="validation_fraction=0.1 of 20") as error:
+        train(build_cnn(), images, labels, live_plot=False)
+    assert "train_fraction" not in str(error.value)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "0", True])
+def test_a_bad_seed_is_named(seed):
+    images, labels = mnist_cnn.load_sample(100, seed=0)
+    for call in (
+        lambda: mnist_cnn.load_sample(100, seed=seed),
+        lambda: mnist_cnn.train_test_split(images, labels, seed=seed),
+        lambda: build_cnn(seed=seed),
+        lambda: train(build_cnn(), images, labels, seed=seed),
+    ):
+        with pytest.raises(ValueError, match="^seed must be"):
+            call()
+
+
+def test_build_cnn_with_a_preset_name_says_how():
+    with pytest.raises(TypeError, match=r"PRESETS\['fast'\].model"):
+        build_cnn("fast")
+
+
+def test_an_unknown_preset_lists_the_presets():
+    with pytest.raises(KeyError) as error:
+        mnist_cnn.PRESETS["bogus"]
+    assert str(error.value) == "no preset named 'bogus'; the presets are 'tutorial', 'fast', " + (
+        "'accurate'."
+    )
+
+
+def test_the_offline_error_says_the_fix_first_and_tries_each_mirror_once(
+    tiny_mnist, monkeypatch, tmp_path
+):
+    from conftest import closed_port
+
+    mirrors = (f"http://127.0.0.1:{closed_port()}/", f"http://127.0.0.1:{closed_port()}/")
+    monkeypatch.setattr(data, "MIRRORS", mirrors)
+    with pytest.raises(FileNotFoundError) as error:
+        data.load_mnist(tmp_path / "empty")
+    lines = str(error.value).splitlines()
+    assert lines[0].startswith("MNIST files missing from") and lines[1].startswith("Fix: copy")
+    tried = [line for line in lines if line.startswith("  - http")]
+    assert len(tried) == 2  # each unreachable mirror once, not once per file
