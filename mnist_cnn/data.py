@@ -366,7 +366,9 @@ def check_pixels(values, name: str = "images") -> np.ndarray:
                 f"{name} must be from 0 to 1 when given as floats, got values from {low:g} to "
                 f"{high:g}; {hint}."
             )
-        return np.rint(array * 255).astype(np.uint8)
+        # At least float32, so that float16's coarse steps do not move a value to its neighbour.
+        wide = array.astype(np.promote_types(array.dtype, np.float32), copy=False)
+        return np.rint(wide * 255).astype(np.uint8)
     raise ValueError(
         f"{name} must hold pixel values (uint8 0-255 or floats 0-1), got dtype {array.dtype}."
     )

@@ -35,12 +35,20 @@ class Evaluation:
         return text
 
 
-def evaluate(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> Evaluation:
+def evaluate(
+    model,
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int = 256,
+    *,
+    warn_if_seen: bool = True,
+) -> Evaluation:
     """Loss (cross-entropy) and accuracy of `model` on `images`, as plain floats.
 
     Images follow the input contract of `check_images` (uint8 0-255 or floats 0-1). If
-    the model's record shows it was trained on some of these images, a warning says so,
-    and the result's `seen_in_training` counts them.
+    the model's record shows it was trained on some of these images, the result's
+    `seen_in_training` counts them and a warning says so (unless `warn_if_seen` is False,
+    for when you measure accuracy on the training images on purpose).
     """
     from .provenance import record_of
 
@@ -54,7 +62,7 @@ def evaluate(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 25
     loss, accuracy = model.evaluate(images, labels, batch_size=batch_size, verbose=0)
     record = record_of(model)
     seen = record.overlap(images) if record is not None else 0
-    if seen:
+    if seen and warn_if_seen:
         warnings.warn(
             f"the model was trained on {seen:,} of these {len(images):,} images, so this is not "
             f"a test on unseen images: its accuracy says how well it remembers, not how well "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -224,9 +226,10 @@ class DigitReader(widgets.HBox):
 
         try:
             self.prepared = self._prepare(self.pad.image)
-        except ValueError:  # an empty pad
+        except ValueError as reason:  # an empty pad, or a digit too small to read
             self.prepared, self.probabilities = None, None
-            self.prediction.value = "<div style='font-size:24px'>Draw a digit on the grid</div>"
+            words = "Draw a digit on the grid" if "empty" in str(reason) else str(reason)
+            self.prediction.value = f"<div style='font-size:24px'>{html.escape(words)}</div>"
             self.pictures.clear_output()
             return
         digit, self.probabilities = self._predict(self.model, self.prepared)

@@ -3,6 +3,8 @@ a model, crashed or named the wrong thing, each pinned down by a test."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -170,6 +172,14 @@ def test_a_dot_is_too_small_to_read():
     assert mnist_cnn.preprocess_drawing(stroke).max() > 0  # a real stroke is still read
 
 
+def test_the_digit_reader_asks_for_a_bigger_digit(trained):
+    reader = mnist_cnn.digit_reader(trained)
+    dot = np.zeros((28, 28), np.uint8)
+    dot[14, 13:15] = 255
+    reader.pad.image = dot
+    assert "draw it bigger" in reader.prediction.value and reader.probabilities is None
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
@@ -208,6 +218,10 @@ def test_evaluating_on_training_images_warns_that_they_are_not_unseen(trained, s
         result = mnist_cnn.evaluate(trained, train_images, train_labels)
     assert result.seen_in_training >= 432
     assert "NOT unseen" in str(result)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # on purpose: no warning, the result still says it
+        on_purpose = mnist_cnn.evaluate(trained, train_images, train_labels, warn_if_seen=False)
+    assert on_purpose.seen_in_training == result.seen_in_training
 
 
 def test_load_or_train_refuses_a_model_trained_on_the_notebooks_test_images(
