@@ -269,6 +269,11 @@ def load_mnist(
         FileNotFoundError: files are missing and could not be downloaded.
         MNISTFileError: a file is corrupt, truncated or not the MNIST file.
     """
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"data_dir must be a folder (a str or Path), got {type(data_dir).__name__} "
+            f"{data_dir!r}."
+        )
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     if folder.exists() and not folder.is_dir():
         given = (
@@ -330,7 +335,7 @@ def check_pixels(values, name: str = "images") -> np.ndarray:
         ValueError: another dtype (bool, text, complex), NaN or infinite values, or values
             outside the range of their type (e.g. floats 0-255, or whole numbers above 255).
     """
-    array = np.asarray(values)
+    array = _as_array(values, name)
     kind = array.dtype.kind
     if array.dtype == np.uint8:
         return array
@@ -346,6 +351,12 @@ def check_pixels(values, name: str = "images") -> np.ndarray:
                 f"{array.min()} to {array.max()} (dtype {array.dtype}); scale them into 0-255 "
                 f"first, e.g. np.clip({name}, 0, 255).astype(np.uint8)."
             )
+        if array.dtype != np.uint8 and array.size and array.max() == 1:
+            raise ValueError(
+                f"{name} holds whole numbers from 0 to 1 only (dtype {array.dtype}), which as "
+                f"pixels 0-255 would be almost black: for a 0/1 mask use {name} * 255, for "
+                f"values scaled to 0-1 use floats ({name}.astype(np.float32))."
+            )
         return array.astype(np.uint8)
     if kind == "f":
         if array.size and not np.isfinite(array).all():
@@ -357,14 +368,18 @@ def check_pixels(values, name: str = "images") -> np.ndarray:
         low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
         if low < 0 or high > 1:
             hint = (
-                f"they look like 0-255 values stored as floats: use {name}.astype(np.uint8), "
-                f"or {name} / 255"
-                if low >= 0 and high <= 255
-                else "rescale them into 0-1 (floats) or 0-255 (uint8)"
+                f"a rounding error? use np.clip({name}, 0, 1)"
+                if low > -0.01 and high < 1.01
+                else (
+                    f"they look like 0-255 values stored as floats: use {name}.astype(np.uint8), "
+                    f"or {name} / 255"
+                    if low >= 0 and high <= 255
+                    else "rescale them into 0-1 (floats) or 0-255 (uint8)"
+                )
             )
             raise ValueError(
-                f"{name} must be from 0 to 1 when given as floats, got values from {low:g} to "
-                f"{high:g}; {hint}."
+                f"{name} must be from 0 to 1 when given as floats, got values from {low:.6g} "
+                f"to {high:.6g}; {hint}."
             )
         # At least float32, so that float16's coarse steps do not move a value to its neighbour.
         wide = array.astype(np.promote_types(array.dtype, np.float32), copy=False)
@@ -372,6 +387,17 @@ def check_pixels(values, name: str = "images") -> np.ndarray:
     raise ValueError(
         f"{name} must hold pixel values (uint8 0-255 or floats 0-1), got dtype {array.dtype}."
     )
+
+
+def _as_array(values, name: str) -> np.ndarray:
+    """`np.asarray(values)`, with numpy's own errors (ragged lists) put in our words."""
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{name} must be an array (or equally long nested lists) of numbers; numpy could "
+            f"not make one: {str(error).splitlines()[0]}"
+        ) from None
 
 
 def check_labels(
@@ -385,7 +411,13 @@ def check_labels(
     Raises:
         ValueError: another shape or length, fractions, NaN, text, or a value out of range.
     """
-    array = np.asarray(values)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise ValueError(f"num_classes must be a whole number, got {num_classes!r}.")
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}.")
+    if values is None:
+        raise ValueError(f"{name} must be given: one digit (0-9) per image.")
+    array = _as_array(values, name)
     if array.ndim != 1:
         hint = ""
         if array.ndim == 2 and array.shape[1] == num_classes:
@@ -413,9 +445,14 @@ def check_labels(
             )
         elif kind == "b":
             what = "True/False values"
+        fix = (
+            f"for digits written as text, use {name}.astype(int)"
+            if kind in "US"
+            else "for probabilities, take probabilities.argmax(axis=1) first"
+        )
         raise ValueError(
             f"{name} must be whole numbers from 0 to {num_classes - 1} (the digits), got {what}; "
-            f"for probabilities, take probabilities.argmax(axis=1) first."
+            f"{fix}."
         )
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(
@@ -441,7 +478,7 @@ def check_images(
     Raises:
         ValueError: a wrong shape, dtype or range, NaN, or labels that do not match.
     """
-    array = np.asarray(images)
+    array = _as_array(images, name)
     if array.ndim != 3 or array.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         hint = ""
         if array.ndim == 2 and array.shape[1] == IMAGE_SIZE * IMAGE_SIZE:
@@ -459,7 +496,7 @@ def check_images(
 
 def check_digit(image: np.ndarray, name: str = "image") -> np.ndarray:
     """One (28, 28) digit as uint8, under the same contract as `check_images`."""
-    array = np.asarray(image)
+    array = _as_array(image, name)
     if array.shape != (IMAGE_SIZE, IMAGE_SIZE):
         hint = ""
         if array.shape == (IMAGE_SIZE * IMAGE_SIZE,):
@@ -499,12 +536,18 @@ def check_model(model, name: str = "model") -> None:
     if input_shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(
             f"{name} reads inputs of shape {input_shape[1:]}, but MNIST images are (28, 28); "
-            f"use a model made by build_cnn() (or one that starts with keras.Input((28, 28)))."
+            f"use a model that starts with keras.Input((28, 28)), as build_cnn() makes them."
         )
     if output_shape[-1:] != (NUM_CLASSES,):
         raise ValueError(
             f"{name} gives {output_shape[-1]} outputs per image, but there are {NUM_CLASSES} "
             f"digits; its last layer must be Dense({NUM_CLASSES}, activation='softmax')."
+        )
+    if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+        raise ValueError(
+            f"{name} has NaN or infinite weights (its training diverged), so it cannot read "
+            f"digits; build a fresh model with build_cnn() and train it with a smaller "
+            f"learning_rate."
         )
 
 

@@ -38,14 +38,29 @@ def preprocess_drawing(image: np.ndarray) -> np.ndarray:
 
     image = np.asarray(image)
     if image.ndim != 2 or min(image.shape) < 1:
-        raise ValueError(f"a drawing must be a 2-D array (height, width), got shape {image.shape}.")
+        hint = ""
+        if image.ndim == 3 and image.shape[-1] in (3, 4):
+            hint = " For a colour picture, make it grey first, e.g. drawing[..., :3].mean(axis=-1)."
+        raise ValueError(
+            f"a drawing must be a 2-D array (height, width), got shape {image.shape}.{hint}"
+        )
     ink = check_pixels(image, "drawing").astype(np.float32) / 255
+    if max(image.shape) < IMAGE_SIZE:
+        raise ValueError(
+            f"a drawing must be at least {IMAGE_SIZE} pixels on its longer side to be read "
+            f"the MNIST way, got shape {image.shape}; draw on a larger pad."
+        )
     border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
     if border.mean() > 0.5:  # mostly light around the edge: a dark digit on paper
         ink = 1 - ink
     rows, columns = np.nonzero(ink > INK_THRESHOLD)
     if rows.size == 0:
         raise ValueError("the drawing is empty: draw a digit first.")
+    if rows.size > 0.6 * ink.size:
+        raise ValueError(
+            f"the drawing has no clear background: {rows.size / ink.size:.0%} of it is ink. "
+            f"Draw a digit with a dark or light pen on a plain background."
+        )
     span = max(rows.max() - rows.min(), columns.max() - columns.min()) + 1
     if span < MIN_DIGIT_SHARE * max(ink.shape):
         raise ValueError(
@@ -102,9 +117,14 @@ def predict_digit(model, image: np.ndarray):
     if single:
         array = array.reshape(1, IMAGE_SIZE, IMAGE_SIZE)
     elif array.ndim != 3 or array.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(array) == 0:
+        hint = (
+            " For a drawing of another size, prepare it first with preprocess_drawing()."
+            if array.ndim == 2
+            else ""
+        )
         raise ValueError(
             f"image must have shape (28, 28) or (784,) for one digit, or (N, 28, 28) for N "
-            f"digits, got {array.shape}."
+            f"digits, got {array.shape}.{hint}"
         )
     check_model(model)
     pixels = check_pixels(array, "image")

@@ -89,13 +89,14 @@ def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarra
     return probabilities.argmax(axis=1), probabilities
 
 
-def check_probabilities(values, name: str = "probabilities"):
-    """Probabilities as an array of shape (N, classes), each from 0 to 1."""
+def check_probabilities(values, name: str = "probabilities", count: int | None = None):
+    """Probabilities as an array of shape (N, classes), each from 0 to 1; N = `count` if given."""
     array = np.asarray(values)
-    if array.ndim != 2 or array.shape[1] < 2:
+    if array.ndim != 2 or array.shape[1] < 2 or (count is not None and len(array) != count):
+        rows = "N" if count is None else f"{count:,}"
         raise ValueError(
-            f"{name} must have shape (N, {NUM_CLASSES}), one row of probabilities per image "
-            f"(as predict() returns), got {array.shape}."
+            f"{name} must have shape ({rows}, {NUM_CLASSES}), one row of probabilities per "
+            f"image (as predict() returns), got {array.shape}."
         )
     if array.dtype.kind not in "iuf" or array.dtype == bool:
         raise ValueError(f"{name} must hold numbers from 0 to 1, got dtype {array.dtype}.")
@@ -157,6 +158,11 @@ def check_matrix(matrix, name: str = "matrix", *, shares: bool = False) -> np.nd
     if (array < 0).any():
         raise ValueError(
             f"{name} contains negative values (e.g. {array.min()}); counts cannot be negative."
+        )
+    if array.sum() == 0:
+        raise ValueError(
+            f"{name} counts no images (every cell is 0): there is nothing to report; make it "
+            f"with confusion_matrix(true_labels, predicted_labels)."
         )
     if (array != np.rint(array)).any():
         if not shares:

@@ -25,6 +25,11 @@ def feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]
     check_model(model)
     image = check_digit(image)
     layers = stages(model)
+    if not layers:
+        raise ValueError(
+            "model has no convolution layers, so there are no feature maps to show; use a "
+            "CNN from build_cnn()."
+        )
     probe = keras.Model(model.inputs[0], [layer.output for layer in layers])
     outputs = probe(image[None].astype(np.float32), training=False)
     return {
@@ -34,6 +39,9 @@ def feature_maps(model: keras.Model, image: np.ndarray) -> dict[str, np.ndarray]
 
 def conv_filters(model: keras.Model) -> dict[str, np.ndarray]:
     """Each convolution's filters as (count, height, width), averaged over input channels."""
+    check_model(model)
+    if not any(isinstance(layer, keras.layers.Conv2D) for layer in model.layers):
+        raise ValueError("model has no convolution layers, so it has no filters to show.")
     return {
         layer.name: np.transpose(layer.get_weights()[0].mean(axis=2), (2, 0, 1))
         for layer in model.layers

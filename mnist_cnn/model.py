@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +77,26 @@ class CNNConfig:
             )
         for what, values in (("filters", self.filters), ("dense_units", self.dense_units)):
             for value in values:
-                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, (int, np.integer))
+                    or value <= 0
+                ):
                     raise ValueError(f"{what} must be positive whole numbers, got {values!r}.")
+            setattr(self, what, tuple(int(value) for value in values))
         if not self.filters:
             raise ValueError("filters must list at least one convolution block, e.g. (8, 16).")
         for what in ("kernel_size", "pool_size", "num_classes", "image_size"):
             value = getattr(self, what)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"{what} must be a positive whole number, got {value!r}.")
+            setattr(self, what, int(value))
+        for what, fixed in (("image_size", IMAGE_SIZE), ("num_classes", NUM_CLASSES)):
+            if getattr(self, what) != fixed:
+                raise ValueError(
+                    f"{what} must be {fixed} for MNIST (28x28 images of 10 digits), got "
+                    f"{getattr(self, what)}; every function of mnist_cnn reads such models only."
+                )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
         if self.padding not in ("valid", "same"):
@@ -301,6 +314,15 @@ def save_model(
     Raises:
         ValueError, OSError: see `check_destination`; OSError also for a full disk.
     """
+    from .data import check_model
+    from .evaluation import Evaluation
+
+    check_model(model)
+    if test is not None and not isinstance(test, Evaluation):
+        raise ValueError(
+            f"test must be the result of evaluate(model, test_images, test_labels), got "
+            f"{type(test).__name__} {test!r}."
+        )
     path = check_destination(path, model.name)
     record = record_of(model)
     if record is not None:
@@ -341,6 +363,10 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
         ValueError: the file is not a readable `.keras` model.
     """
     path = Path(path).expanduser() if path is not None else models_dir() / "tutorial_cnn.keras"
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; give the .keras file in it, e.g. {path / 'tutorial_cnn.keras'}."
+        )
     if not path.is_file():
         raise FileNotFoundError(
             f"no saved model at {path}. Train and save one first: run notebook "
@@ -348,24 +374,34 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
         )
     try:
         model = keras.saving.load_model(path)
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            record = (
-                ModelRecord.from_json(archive.read(RECORD_ENTRY).decode())
-                if RECORD_ENTRY in names
-                else None
-            )
     except PermissionError:
         raise PermissionError(f"cannot read {path}: permission denied.") from None
     except Exception as error:  # zip, h5 and JSON errors all mean the same thing here
         raise ValueError(
-            f"{path} is not a readable Keras model ({type(error).__name__}: {error}). "
-            f"Delete it and train again."
+            f"{path} is not a readable Keras model ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}). Check that it is a .keras "
+            f"file saved by save_model; if it is one that got damaged, train the model again."
         ) from None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entry = archive.read(RECORD_ENTRY) if RECORD_ENTRY in archive.namelist() else None
+        record = ModelRecord.from_json(entry.decode()) if entry is not None else None
+    except Exception as error:  # the model itself loaded: keep it, without its record
+        warnings.warn(
+            f"the record of what {path.name} was trained on could not be read "
+            f"({type(error).__name__}); the model itself loaded fine.",
+            stacklevel=2,
+        )
+        record = None
     attach(model, record)
     return model
 
 
 def model_record(model: keras.Model) -> ModelRecord | None:
     """What `model` was trained on (see `ModelRecord`), or None if that is not known."""
+    if not hasattr(model, "layers"):
+        raise TypeError(
+            f"model must be a Keras model (from build_cnn() or load_model()), got "
+            f"{type(model).__name__}."
+        )
     return record_of(model)

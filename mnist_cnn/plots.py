@@ -384,7 +384,7 @@ def plot_mistakes(
 
     images, true_labels = check_images(images, true_labels, labels_name="true_labels")
     predicted_labels = check_labels(predicted_labels, "predicted_labels", count=len(images))
-    probabilities = check_probabilities(probabilities)
+    probabilities = check_probabilities(probabilities, count=len(images))
     indices = [check_index(index, len(images)) for index in indices]
     if not indices:
         figure, ax = plt.subplots(figsize=(4, 1))

@@ -118,13 +118,16 @@ def train_test_split(
         holds round(N * train_fraction) images.
 
     Raises:
-        ValueError: for a fraction outside (0, 1) or NaN, for images and labels of
+        ValueError: for a fraction outside (0, 1) or NaN, labels that are not digits 0-9,
+            (N, 28, 28) images outside the input contract (`check_images`), for images and labels of
             different lengths, or when a part (or, stratified, a class in a part) would be empty.
     """
-    from .data import check_seed
+    from .data import IMAGE_SIZE, check_labels, check_pixels, check_seed
 
     images = np.asarray(images)
-    labels = np.asarray(labels)
+    labels = check_labels(labels, "labels")
+    if images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE):
+        check_pixels(images, "images")  # MNIST images follow the input contract
     fraction = check_fraction(train_fraction, "train_fraction")
     seed = check_seed(seed)
     if not isinstance(stratify, (bool, np.bool_)):

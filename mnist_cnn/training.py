@@ -19,8 +19,13 @@ def learning_rate_schedule(schedule: str, learning_rate: float, steps: int):
     """The learning rate, or a Keras schedule of it over `steps` training steps."""
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}.")
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < math.inf):
+    if (
+        isinstance(learning_rate, bool)
+        or not isinstance(learning_rate, (int, float, np.integer, np.floating))
+        or not 0 < learning_rate < math.inf
+    ):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}.")
+    learning_rate = float(learning_rate)
     if schedule == "constant":
         return learning_rate
     if schedule == "cosine":
@@ -61,6 +66,61 @@ def _weights_are_finite(model: keras.Model) -> bool:
     return all(np.isfinite(weights).all() for weights in model.get_weights())
 
 
+def _check_callbacks(callbacks) -> list:
+    callbacks = [] if callbacks is None else list(callbacks)
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                f"callbacks must be Keras callbacks (e.g. keras.callbacks.EarlyStopping(...)), "
+                f"got {type(callback).__name__} {callback!r}."
+            )
+    return callbacks
+
+
+def _check_optimizer_settings(model, learning_rate, optimizer, schedule, steps_per_execution):
+    """Check the optimizer settings; refuse those a compiled model would ignore."""
+    if optimizer is not None and not isinstance(optimizer, (str, keras.optimizers.Optimizer)):
+        raise ValueError(
+            f'optimizer must be "adam", "sgd" (or another Keras optimizer name) or a '
+            f"keras.optimizers object, got {type(optimizer).__name__} {optimizer!r}."
+        )
+    if isinstance(optimizer, str):
+        try:
+            keras.optimizers.get(optimizer)
+        except ValueError:
+            raise ValueError(
+                f'optimizer must be "adam", "sgd" (or another Keras optimizer name) or a '
+                f"keras.optimizers object, got {optimizer!r}."
+            ) from None
+    learning_rate_schedule(
+        schedule or "constant", 1e-3 if learning_rate is None else learning_rate, 1
+    )
+    if steps_per_execution is not None:
+        _check_positive_int(steps_per_execution, "steps_per_execution")
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return
+    current = model.optimizer
+    ignored = []
+    if isinstance(optimizer, str) and optimizer.lower() != type(current).__name__.lower():
+        ignored.append(f"optimizer={optimizer!r}")
+    elif isinstance(optimizer, keras.optimizers.Optimizer) and optimizer is not current:
+        ignored.append("optimizer=<another optimizer>")
+    if learning_rate is not None:
+        rate = float(np.asarray(current.learning_rate))
+        if not math.isclose(rate, learning_rate, rel_tol=1e-6):
+            ignored.append(f"learning_rate={learning_rate:g} (it uses {rate:g})")
+    if schedule not in (None, "constant"):
+        ignored.append(f"schedule={schedule!r}")
+    if steps_per_execution not in (None, getattr(model, "steps_per_execution", 1)):
+        ignored.append(f"steps_per_execution={steps_per_execution}")
+    if ignored:
+        raise ValueError(
+            f"model is already compiled with its own {type(current).__name__} optimizer, so "
+            f"{', '.join(ignored)} would be ignored. Build a fresh model (build_cnn()) to "
+            f"train with other settings, or leave them out to go on training as before."
+        )
+
+
 def _check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
@@ -77,12 +137,12 @@ def train(
     epochs: int = 10,
     batch_size: int = 64,
     seed: int | None = 0,
-    learning_rate: float = 1e-3,
-    optimizer: str | keras.optimizers.Optimizer = "adam",
-    schedule: str = "constant",
-    steps_per_execution: int = 1,
+    learning_rate: float | None = None,
+    optimizer: str | keras.optimizers.Optimizer | None = None,
+    schedule: str | None = None,
+    steps_per_execution: int | None = None,
     live_plot: bool = True,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
+    callbacks: Sequence[keras.callbacks.Callback] | None = (),
     verbose: int | None = None,
     keep_on_interrupt: bool = True,
 ) -> keras.callbacks.History:
@@ -101,14 +161,18 @@ def train(
         seed: makes shuffling and the validation split repeatable (with `build_cnn(seed=...)`,
             two runs give the same metrics up to float rounding); None for fresh randomness.
         learning_rate: step size of the optimizer when `optimizer` is given by name (the
-            peak step size with a schedule).
+            peak step size with a schedule); 1e-3 when not given.
         optimizer: "adam" (default), "sgd", or a Keras optimizer object.
-        schedule: how the step size changes during training: "constant"; "cosine" (falls
+        schedule: how the step size changes during training: "constant" (default); "cosine" (falls
             from `learning_rate` to 0 along a cosine); or "one_cycle" (rises from
             `learning_rate / 20` to `learning_rate` over the first 15% of the steps, then
             falls along a cosine to 0).
-        steps_per_execution: batches run per call into TensorFlow; more is faster for small
-            models, but the live chart and the Stop button then act every that many batches.
+        steps_per_execution: batches run per call into TensorFlow (default 1); more is faster
+            for small models, but the live chart and the Stop button then act every that many
+            batches.
+            A model that is compiled already (by `model.compile` or an earlier `train`) keeps
+            its optimizer: giving any of these four settings different from its own is
+            refused rather than silently ignored.
         live_plot: in a notebook, show live curves and a Stop button (and train quietly).
         callbacks: more Keras callbacks.
         verbose: Keras' verbosity; by default 0 with the live chart, else one line per epoch.
@@ -137,10 +201,14 @@ def train(
         raise ValueError("train_images is empty: there is nothing to train on.")
     epochs = _check_positive_int(epochs, "epochs")
     batch_size = _check_positive_int(batch_size, "batch_size")
-    steps_per_execution = _check_positive_int(steps_per_execution, "steps_per_execution")
     seed = check_seed(seed)
-    if isinstance(optimizer, str):
-        learning_rate_schedule(schedule, learning_rate, 1)  # checks both, naming them
+    callbacks = _check_callbacks(callbacks)
+    _check_optimizer_settings(model, learning_rate, optimizer, schedule, steps_per_execution)
+    learning_rate = 1e-3 if learning_rate is None else learning_rate
+    optimizer = "adam" if optimizer is None else optimizer
+    schedule = "constant" if schedule is None else schedule
+    steps_per_execution = 1 if steps_per_execution is None else steps_per_execution
+    fraction = check_fraction(validation_fraction, "validation_fraction", allow_zero=True)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError(
@@ -151,7 +219,6 @@ def train(
             *validation_data, name="validation_data images", labels_name="validation_data labels"
         )
     else:
-        fraction = check_fraction(validation_fraction, "validation_fraction", allow_zero=True)
         if fraction:
             try:
                 keep, held_out = split_indices(
@@ -178,15 +245,9 @@ def train(
         if isinstance(optimizer, str):
             steps = math.ceil(len(train_images) / batch_size) * epochs
             rate = learning_rate_schedule(schedule, learning_rate, steps)
-            try:
-                optimizer = keras.optimizers.get(
-                    {"class_name": optimizer, "config": {"learning_rate": rate}}
-                )
-            except ValueError:
-                raise ValueError(
-                    f'optimizer must be "adam", "sgd" (or another Keras optimizer name) or a '
-                    f"keras.optimizers object, got {optimizer!r}."
-                ) from None
+            optimizer = keras.optimizers.get(
+                {"class_name": optimizer, "config": {"learning_rate": rate}}
+            )
         model.compile(
             optimizer=optimizer,
             loss="sparse_categorical_crossentropy",

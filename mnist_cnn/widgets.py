@@ -7,7 +7,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from .data import check_images
+from .data import check_images, check_labels
 from .plots import check_index, digit_png
 
 
@@ -31,7 +31,7 @@ class DigitBrowser(widgets.VBox):
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, index: int = 0):
-        images, labels = check_images(images, labels)
+        images, labels = check_images(images, check_labels(labels))
         if len(images) == 0:
             raise ValueError("there are no images to browse: images is empty.")
         self.images, self.labels = images, labels
@@ -91,9 +91,10 @@ class MistakesBrowser(widgets.VBox):
     """
 
     def __init__(self, images, true_labels, predicted_labels, probabilities, most: int = 12):
-        from .evaluation import confusion_matrix, mistakes, most_confused
+        from .evaluation import check_probabilities, confusion_matrix, mistakes, most_confused
 
         images, true_labels = check_images(images, true_labels, labels_name="true_labels")
+        probabilities = check_probabilities(probabilities, count=len(images))
         self.images, self.true_labels = images, np.asarray(true_labels)
         self.predicted_labels, self.probabilities = np.asarray(predicted_labels), probabilities
         self.most = most
@@ -259,7 +260,9 @@ class InsideBrowser(widgets.VBox):
     def __init__(self, model, images, labels, index: int = 0):
         from .inside import feature_maps, saliency_map
 
-        images, labels = check_images(images, labels)
+        images, labels = check_images(images, check_labels(labels))
+        if len(images) == 0:
+            raise ValueError("there are no images to look at: images is empty.")
         self.model, self.images, self.labels = model, images, labels
         self._maps, self._saliency = feature_maps, saliency_map
         index = check_index(index, len(images))

@@ -197,27 +197,33 @@ def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
 
 
 SAVE_REPEATEDLY = """
-import sys
+import pathlib, sys, time
 import mnist_cnn
 model = mnist_cnn.build_cnn(seed=int(sys.argv[2]))
 print("ready", flush=True)
-for _ in range(6):
+go = pathlib.Path(sys.argv[3])
+while not go.exists():  # start together, so that the saves overlap
+    time.sleep(0.01)
+for _ in range(15):
     mnist_cnn.save_model(model, sys.argv[1])
 """
 
 
 @pytest.mark.slow
 def test_two_processes_saving_to_one_path_never_break_it(tmp_path):
-    path = tmp_path / "shared.keras"
+    path, go = tmp_path / "shared.keras", tmp_path.parent / f"{tmp_path.name}-go"
     savers = [
         subprocess.Popen(
-            [sys.executable, "-c", SAVE_REPEATEDLY, str(path), str(seed)],
+            [sys.executable, "-c", SAVE_REPEATEDLY, str(path), str(seed), str(go)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for seed in (1, 2)
     ]
+    for saver in savers:
+        assert saver.stdout.readline().strip() == "ready"
+    go.touch()
     for saver in savers:
         _, error = saver.communicate(timeout=300)
         assert saver.returncode == 0, error[-2000:]

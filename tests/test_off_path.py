@@ -296,8 +296,23 @@ def test_a_bad_destination_is_refused_before_anything_is_written(tmp_path, desti
 # -- crashes -----------------------------------------------------------------------------
 
 
+def test_ctrl_c_before_keras_has_set_anything_up(small_split, monkeypatch, capsys):
+    (train_images, train_labels), _ = small_split
+    model = build_cnn(seed=0)
+
+    def interrupted_at_once(*args, **kwargs):  # Ctrl-C while fit() is preparing the data
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(model), "fit", interrupted_at_once)
+    history = train(model, train_images, train_labels, epochs=3, live_plot=False, verbose=0)
+    assert history.history == {}
+    assert "interrupted after 0 finished epoch(s)" in capsys.readouterr().out
+
+
 class InterruptAtStart(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
+    """Ctrl-C while Keras is still setting up, before its History exists."""
+
+    def set_model(self, model):
         raise KeyboardInterrupt
 
 
@@ -416,3 +431,166 @@ def test_the_offline_error_says_the_fix_first_and_tries_each_mirror_once(
     assert lines[0].startswith("MNIST files missing from") and lines[1].startswith("Fix: copy")
     tried = [line for line in lines if line.startswith("  - http")]
     assert len(tried) == 2  # each unreachable mirror once, not once per file
+
+
+# -- found by the adversarial pass ------------------------------------------------------------
+
+
+def test_a_compiled_model_refuses_settings_it_would_ignore(small_split):
+    (train_images, train_labels), _ = small_split
+    model = build_cnn(seed=0)
+    train(model, train_images, train_labels, epochs=1, learning_rate=1e-3, live_plot=False)
+    for settings in ({"learning_rate": 0.5}, {"optimizer": "sgd"}, {"schedule": "cosine"}):
+        with pytest.raises(ValueError, match="already compiled"):
+            train(model, train_images, train_labels, epochs=1, live_plot=False, **settings)
+    # The same settings again, or none, go on training.
+    train(model, train_images, train_labels, epochs=1, learning_rate=1e-3, live_plot=False)
+    assert mnist_cnn.model_record(model).epochs == 2
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"optimizer": None, "learning_rate": True}, "^learning_rate must be"),
+        ({"optimizer": 3}, "^optimizer must be"),
+        ({"optimizer": "bogus"}, "^optimizer must be"),
+        ({"callbacks": ["x"]}, "^callbacks must be Keras callbacks"),
+        ({"validation_fraction": "abc", "validation_data": "checked first"}, "^validation_"),
+    ],
+)
+def test_training_settings_are_named(small_split, settings, message):
+    (train_images, train_labels), _ = small_split
+    with pytest.raises(ValueError, match=message):
+        train(build_cnn(), train_images, train_labels, live_plot=False, **settings)
+
+
+def test_numpy_numbers_are_numbers(small_split):
+    config = mnist_cnn.CNNConfig(filters=np.array([8, 16]), kernel_size=np.int64(5))
+    assert build_cnn(config).count_params() == 5_994
+    (train_images, train_labels), _ = small_split
+    train(
+        build_cnn(config),
+        train_images[:64],
+        train_labels[:64],
+        epochs=1,
+        learning_rate=np.float32(0.003),
+        validation_fraction=0,
+        live_plot=False,
+    )
+
+
+def test_a_diverged_model_is_refused_everywhere(trained, small_split, tmp_path):
+    _, (test_images, test_labels) = small_split
+    broken = keras.models.clone_model(trained)
+    broken.set_weights([np.full_like(w, np.nan) for w in trained.get_weights()])
+    for call in (
+        lambda: mnist_cnn.evaluate(broken, test_images, test_labels),
+        lambda: mnist_cnn.predict(broken, test_images),
+        lambda: mnist_cnn.predict_digit(broken, test_images[0]),
+        lambda: mnist_cnn.save_model(broken, tmp_path / "broken.keras"),
+    ):
+        with pytest.raises(ValueError, match="NaN or infinite weights"):
+            call()
+    assert not (tmp_path / "broken.keras").exists()
+
+
+def test_a_0_1_integer_mask_is_not_taken_for_pixels(small_split):
+    (train_images, train_labels), _ = small_split
+    with pytest.raises(ValueError, match=r"images \* 255"):
+        mnist_cnn.check_images((train_images > 127).astype(np.int64))
+
+
+def test_almost_1_floats_suggest_clipping():
+    with pytest.raises(ValueError, match=r"np.clip\(images, 0, 1\)"):
+        mnist_cnn.check_images(np.full((1, 28, 28), 1.000001))
+
+
+@pytest.mark.parametrize("settings", [{"image_size": 32}, {"num_classes": 5}])
+def test_configs_for_other_data_are_refused_at_once(settings):
+    with pytest.raises(ValueError, match="for MNIST"):
+        mnist_cnn.CNNConfig(**settings)
+
+
+def test_a_matrix_of_no_images_is_refused():
+    for call in (mnist_cnn.class_report, mnist_cnn.plot_per_class_accuracy):
+        with pytest.raises(ValueError, match="counts no images"):
+            call(np.zeros((10, 10), int))
+
+
+@pytest.mark.parametrize(
+    "drawing, message",
+    [
+        (np.full((3, 3), 200, np.uint8), "at least 28 pixels"),
+        (np.full((280, 280), 128, np.uint8), "no clear background"),
+        (np.zeros((280, 280, 3), np.uint8), "colour picture"),
+    ],
+)
+def test_drawings_that_cannot_be_read(drawing, message):
+    with pytest.raises(ValueError, match=message):
+        mnist_cnn.preprocess_drawing(drawing)
+
+
+def test_functions_of_a_model_check_the_model(trained):
+    dense_only = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")]
+    )
+    with pytest.raises(ValueError, match="no convolution layers"):
+        mnist_cnn.conv_filters(dense_only)
+    with pytest.raises(ValueError, match="no convolution layers"):
+        mnist_cnn.feature_maps(dense_only, np.zeros((28, 28), np.uint8))
+    for call in (
+        lambda: mnist_cnn.conv_filters(None),
+        lambda: mnist_cnn.save_model("model"),
+        lambda: mnist_cnn.model_record(None),
+    ):
+        with pytest.raises(TypeError, match="must be a Keras model"):
+            call()
+    with pytest.raises(ValueError, match="^test must be the result of evaluate"):
+        mnist_cnn.save_model(trained, test="0.9")
+
+
+def test_load_model_on_files_that_are_not_models(tmp_path, trained):
+    import zipfile
+
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(ValueError, match="Check that it is a .keras file") as error:
+        mnist_cnn.load_model(tmp_path / "notes.txt")
+    assert "Delete" not in str(error.value)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        mnist_cnn.load_model(tmp_path)
+    path = mnist_cnn.save_model(trained, tmp_path / "m.keras")
+    with zipfile.ZipFile(path, "a") as archive:  # a second, broken record entry
+        archive.writestr("mnist_cnn_record.json", "{broken")
+    with pytest.warns(UserWarning, match="could not be read"):
+        model = mnist_cnn.load_model(path)
+    assert mnist_cnn.model_record(model) is None and model.count_params() == 5_994
+
+
+def test_short_probabilities_are_named(small_split):
+    _, (test_images, test_labels) = small_split
+    probabilities = np.full((5, 10), 0.1)
+    with pytest.raises(ValueError, match="^probabilities must have shape"):
+        mnist_cnn.mistakes_browser(test_images, test_labels, test_labels, probabilities)
+    with pytest.raises(ValueError, match="^probabilities must have shape"):
+        mnist_cnn.plot_mistakes(test_images, test_labels, test_labels, probabilities, [50])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: mnist_cnn.confusion_matrix([1], [1], num_classes=2.5), "^num_classes must be"),
+        (lambda: mnist_cnn.confusion_matrix([1], [1], num_classes=0), "^num_classes must be"),
+        (lambda: mnist_cnn.digit_browser(np.zeros((2, 28, 28), np.uint8), None), "^labels must"),
+        (lambda: mnist_cnn.check_images([[0, 1], [0]]), "^images must be an array"),
+        (lambda: mnist_cnn.check_images(np.zeros((2, 28, 28)), np.array(["3", "5"])), "astype"),
+        (lambda: mnist_cnn.load_mnist(123), "^data_dir must be a folder"),
+    ],
+)
+def test_more_messages_name_the_argument(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_the_inside_browser_needs_images(trained):
+    with pytest.raises(ValueError, match="images is empty"):
+        mnist_cnn.inside_browser(trained, np.zeros((0, 28, 28), np.uint8), np.zeros(0, int))

@@ -55,6 +55,8 @@ def valid_pixels(array: np.ndarray) -> bool:
         return True
     if array.dtype.kind == "f":
         return bool(np.isfinite(array).all() and array.min() >= 0 and array.max() <= 1)
+    if array.dtype != np.uint8 and array.max() == 1:
+        return False  # a 0/1 mask, which as 0-255 pixels would be black
     return bool(array.min() >= 0 and array.max() <= 255)
 
 
@@ -103,6 +105,7 @@ def test_train_test_split_partitions_or_names_the_problem(labels, fraction, seed
         lambda: mnist_cnn.train_test_split(images, labels, fraction, seed, stratify),
         "train_fraction",
         "seed",
+        "labels",
     )
     if error is None:
         (train_images, train_labels), (test_images, test_labels) = result
@@ -145,6 +148,7 @@ def test_matrix_functions_read_counts_only(matrix, top):
         and np.isfinite(matrix).all()
         and (matrix >= 0).all()
         and (matrix == np.rint(matrix)).all()
+        and matrix.sum() > 0
     )
     assert (error is None) == (counts_ok and top >= 1)
     if error is None:
