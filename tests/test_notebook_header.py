@@ -62,9 +62,21 @@ def test_the_check_mode_finds_a_stale_notebook(tmp_path):
     notebook = json.loads(source.read_text(encoding="utf-8"))
     notebook["cells"] = [c for c in notebook["cells"] if "tags" not in c.get("metadata", {})]
     (tmp_path / source.name).write_text(sync_notebooks.dumps(notebook), encoding="utf-8")
-    assert sync_notebooks.stale_notebooks(tmp_path, write=False) == [tmp_path / source.name]
-    assert sync_notebooks.stale_notebooks(tmp_path, write=True) == [tmp_path / source.name]
-    assert sync_notebooks.stale_notebooks(tmp_path, write=False) == []
+    stale = sync_notebooks.stale_notebooks
+    assert stale(tmp_path, write=False, readme=None) == [tmp_path / source.name]
+    assert stale(tmp_path, write=True, readme=None) == [tmp_path / source.name]
+    assert stale(tmp_path, write=False, readme=None) == []
+
+
+def test_the_readme_carries_the_badges_of_the_first_notebook(tmp_path):
+    url = sync_notebooks.repository_url()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sync_notebooks.readme_with_badges(readme, NOTEBOOKS[0].name, url) == readme, (
+        "README.md's badges are stale: run `python tools/sync_notebooks.py`"
+    )
+    assert "colab.research.google.com/github/" in readme
+    with pytest.raises(ValueError, match="notebook-badges:start"):
+        sync_notebooks.readme_with_badges("# no markers\n", NOTEBOOKS[0].name, url)
 
 
 class FakeShell:

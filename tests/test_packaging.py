@@ -181,3 +181,15 @@ def test_the_lowest_constraints_pin_every_bound():
     assert pins["tensorflow"] == "2.16" and pins["keras"] == "3.0"
     bounded = [r for r in lowest_constraints.requirements() if r.specifier and not r.marker]
     assert set(pins) >= {r.name for r in bounded}
+
+
+def test_binder_builds_a_supported_python_and_installs_the_project():
+    environment = yaml.safe_load((ROOT / "binder" / "environment.yml").read_text(encoding="utf-8"))
+    pythons = [entry for entry in environment["dependencies"] if str(entry).startswith("python=")]
+    assert len(pythons) == 1, "repo2docker needs exactly one python=X.Y"
+    version = pythons[0].removeprefix("python=")
+    assert f"{version}.0" in SpecifierSet(PYPROJECT["project"]["requires-python"])
+    post_build = ROOT / "binder" / "postBuild"
+    assert 'pip install --no-cache-dir -e ".[lab]"' in post_build.read_text(encoding="utf-8")
+    if sys.platform != "win32":
+        assert post_build.stat().st_mode & 0o111, "postBuild must be executable"

@@ -1,8 +1,9 @@
 """Write the header every notebook starts with: badges to open it in Colab, Kaggle and
-Binder, and a setup cell that installs the package where it is missing.
+Binder, and a setup cell that installs the package where it is missing; and the same badges
+for the first notebook in README.md (between its `notebook-badges` comment markers).
 
-    python tools/sync_notebooks.py          update notebooks/*.ipynb in place
-    python tools/sync_notebooks.py --check  exit 1 (naming the notebooks) if one is stale
+    python tools/sync_notebooks.py          update notebooks/*.ipynb and README.md in place
+    python tools/sync_notebooks.py --check  exit 1 (naming the files) if one is stale
 
 Both cells are generated from the repository address in pyproject.toml's [project.urls]
 (the only place it is written) and carry a tag (`header-badges`, `setup-anywhere`), so
@@ -26,6 +27,8 @@ else:  # pragma: no cover - Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+README_START, README_END = "<!-- notebook-badges:start -->", "<!-- notebook-badges:end -->"
 BRANCH = "main"
 BADGES_TAG, SETUP_TAG = "header-badges", "setup-anywhere"
 
@@ -124,10 +127,31 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def stale_notebooks(folder: Path = NOTEBOOKS, *, write: bool) -> list[Path]:
-    """Notebooks whose header is missing or out of date (rewritten when `write`)."""
+def readme_with_badges(text: str, first_notebook: str, url: str) -> str:
+    """README text with the badges of `first_notebook` between the markers."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(
+            f"README.md must hold the lines {README_START} and {README_END} (in that order) "
+            f"where the badges go."
+        )
+    block = f"{README_START}\n{badges_source(first_notebook, url)}\n"
+    return text[:start] + block + text[end:]
+
+
+def stale_notebooks(folder: Path = NOTEBOOKS, *, write: bool, readme: Path | None = README):
+    """Notebooks (and README.md) whose header is missing or out of date (rewritten when
+    `write`)."""
     url = repository_url()
     stale = []
+    names = sorted(path.name for path in folder.glob("*.ipynb"))
+    if readme is not None and names:
+        text = readme.read_text(encoding="utf-8")
+        updated = readme_with_badges(text, names[0], url)
+        if updated != text:
+            stale.append(readme)
+            if write:
+                readme.write_text(updated, encoding="utf-8")
     for path in sorted(folder.glob("*.ipynb")):
         text = path.read_text(encoding="utf-8")
         updated = dumps(with_header(json.loads(text), path.name, url))
