@@ -60,6 +60,11 @@ def setup() -> None:
     if not VENV_PYTHON.exists():
         run(sys.executable, "-m", "venv", VENV)
     run(VENV_PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    # Environments made before 0.1 depended on tensorflow-cpu; both wheels write the same
+    # `tensorflow` folder, so drop it before `tensorflow` is installed next to it.
+    has_cpu_build = "import importlib.metadata as m; m.version('tensorflow-cpu')"
+    if subprocess.run([VENV_PYTHON, "-c", has_cpu_build], capture_output=True).returncode == 0:
+        run(VENV_PYTHON, "-m", "pip", "uninstall", "--yes", "--quiet", "tensorflow-cpu")
     run(VENV_PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[lab,test]")
     INSTALLED.touch()
 
