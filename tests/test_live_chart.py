@@ -4,6 +4,7 @@ reliance on ipykernel's comm routing."""
 from __future__ import annotations
 
 import json
+import threading
 import types
 
 import pytest
@@ -102,6 +103,12 @@ def ipykernel_comm():
     return BaseComm(target_name="jupyter.widget", primary=False, comm_id="test")
 
 
+needs_subshells = pytest.mark.skipif(
+    (live_chart._ipykernel_major() or 0) < 7, reason="ipykernel before 7 has no subshells"
+)
+
+
+@needs_subshells
 def test_ipykernel_routes_a_click_to_the_subshell_that_last_published():
     """The behaviour `_let_clicks_through` works around. If this fails, ipykernel changed
     its comm routing: read `_let_clicks_through` again and update the tested versions."""
@@ -112,6 +119,7 @@ def test_ipykernel_routes_a_click_to_the_subshell_that_last_published():
     assert comm._reply_subshell_for(CLICK, "frontend-subshell") is None
 
 
+@needs_subshells
 def test_the_stop_button_forgets_the_route_so_the_frontend_choice_stands():
     major = live_chart._ipykernel_major()
     assert major in live_chart.SUBSHELL_ROUTING_VERSIONS, (
@@ -126,10 +134,16 @@ def test_the_stop_button_forgets_the_route_so_the_frontend_choice_stands():
     assert comm._reply_subshell_for(CLICK, "frontend-subshell") == "frontend-subshell"
 
 
+def test_an_ipykernel_without_subshells_is_left_alone(monkeypatch):
+    monkeypatch.setattr(live_chart, "_ipykernel_major", lambda: 6)
+    comm = types.SimpleNamespace(_reply_subshell_lock=threading.Lock(), _reply_subshell_id=None)
+    assert live_chart._let_clicks_through(types.SimpleNamespace(comm=comm)) is False
+    assert hasattr(comm, "_reply_subshell_id")
+
+
 def test_an_untested_ipykernel_is_left_alone(monkeypatch):
     monkeypatch.setattr(live_chart, "_ipykernel_major", lambda: 99)
-    comm = ipykernel_comm()
-    comm._reply_subshell_id = None
+    comm = types.SimpleNamespace(_reply_subshell_lock=threading.Lock(), _reply_subshell_id=None)
     assert live_chart._let_clicks_through(types.SimpleNamespace(comm=comm)) is False
     assert hasattr(comm, "_reply_subshell_id")
 
