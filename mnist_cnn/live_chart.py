@@ -205,8 +205,23 @@ def _plotlyjs_script() -> str:
     return html[html.index("<script") : html.index('<div id="mnist-cnn-probe"')].strip()
 
 
+#: Shown under the chart until plotly.js has drawn it, so a reader whose Jupyter can load
+#: neither plotly's extension nor plotly.js learns why the chart is missing.
+NO_PLOTLY_NOTE = (
+    "The training chart needs plotly.js: this page loads it from cdn.plot.ly, which it could "
+    "not reach. Install plotly where your Jupyter server runs (pip install plotly) and reload, "
+    "or run the notebook online."
+)
+
+
 def figure_html(figure: dict) -> str:
-    """`figure` as the HTML plotly.io.to_html(include_plotlyjs="cdn") makes, in about 2 ms."""
+    """`figure` as HTML that draws it with plotly.js from its CDN, in about 2 ms.
+
+    The same tags as `plotly.io.to_html(include_plotlyjs="cdn")`, plus two things: the
+    drawing waits (up to 10 s) for plotly.js, as a front end that inserts the HTML itself
+    (JupyterLab) loads the CDN script asynchronously; and a note stays in place of the
+    chart when plotly.js never arrives.
+    """
     div_id = f"mnist-cnn-{uuid.uuid4().hex}"
     height = figure.get("layout", {}).get("height", 450)
 
@@ -215,11 +230,17 @@ def figure_html(figure: dict) -> str:
 
     return (
         f'<div>{_plotlyjs_script()}<div id="{div_id}" class="plotly-graph-div" '
-        f'style="height:{height}px; width:100%;"></div><script>'
+        f'style="height:{height}px; width:100%;"></div>'
+        f'<p id="{div_id}-note" style="color:#777">{NO_PLOTLY_NOTE}</p><script>'
         f"window.PLOTLYENV=window.PLOTLYENV || {{}};"
-        f'if (document.getElementById("{div_id}")) {{Plotly.newPlot("{div_id}", '
-        f"{as_json(figure.get('data', []))}, {as_json(figure.get('layout', {}))}, "
-        f'{{"responsive": true}})}};</script></div>'
+        f"(function draw(tries) {{"
+        f'var div = document.getElementById("{div_id}");'
+        f"if (!div) return;"
+        f"if (!window.Plotly) {{ if (tries < 100) setTimeout(draw, 100, tries + 1); return; }}"
+        f'document.getElementById("{div_id}-note").remove();'
+        f"Plotly.newPlot(div, {as_json(figure.get('data', []))}, "
+        f'{as_json(figure.get("layout", {}))}, {{"responsive": true}});'
+        f"}})(0);</script></div>"
     )
 
 

@@ -52,7 +52,7 @@ def test_every_live_bundle_carries_html_under_the_colab_renderer(notebook_displa
     for bundle in bundles:
         assert set(bundle) == {PLOTLY_MIME, "text/html", "text/plain"}
         html = bundle["text/html"]
-        assert "Plotly.newPlot" in html and "cdn.plot.ly" in html
+        assert "Plotly.newPlot(div, " in html and "cdn.plot.ly" in html
         # the HTML draws the same points as the Plotly JSON
         assert json.dumps(bundle[PLOTLY_MIME]["data"][0]["y"][-1]) in html
     sizes = [len(bundle[PLOTLY_MIME]["data"][0]["x"]) for bundle in bundles]
@@ -85,9 +85,11 @@ def test_the_html_draws_the_figure_with_plotly_from_its_cdn():
     html = live_chart.figure_html(figure)
     assert f"cdn.plot.ly/plotly-{plotly.offline.get_plotlyjs_version()}.min.js" in html
     div_id = re.search(r'<div id="([^"]+)" class="plotly-graph-div"', html).group(1)
-    call = re.search(rf'Plotly.newPlot\("{div_id}", (.*), (.*), \{{"responsive"', html)
+    assert f'getElementById("{div_id}")' in html
+    call = re.search(r"Plotly.newPlot\(div, (.*), (.*), \{\"responsive\"", html)
     assert json.loads(call.group(1)) == figure["data"]
     assert json.loads(call.group(2)) == figure["layout"]
+    assert live_chart.NO_PLOTLY_NOTE in html  # until plotly.js has drawn the chart
     assert live_chart.figure_html(figure) != html  # a fresh div id each time
     assert "<\\/script>" in live_chart.figure_html({"layout": {"title": "</script>"}})
 
