@@ -28,16 +28,18 @@ def in_notebook() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-#: ipykernel major versions whose comm routing `_let_clicks_through` relies on (tested by
-#: tests/test_live_chart.py against the installed ipykernel).
-SUBSHELL_ROUTING_VERSIONS = (7,)
+#: The ipykernel versions, from (inclusive) and to (exclusive), whose comm routing
+#: `_let_clicks_through` relies on: 7.4 added it. tests/test_live_chart.py checks the
+#: installed ipykernel against this range and the behaviour it assumes.
+SUBSHELL_ROUTING_VERSIONS = ((7, 4), (8, 0))
 
 
-def _ipykernel_major() -> int | None:
+def _ipykernel_version() -> tuple[int, int] | None:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return int(version("ipykernel").split(".")[0])
+        major, minor = version("ipykernel").split(".")[:2]
+        return int(major), int(minor)
     except (PackageNotFoundError, ValueError):
         return None
 
@@ -50,15 +52,17 @@ def _let_clicks_through(button) -> bool:
     routes a comm's incoming messages back to the subshell that last published on it,
     which for a widget created by the running cell is the busy main shell: the click
     would wait until training ends. Forgetting that route (ipykernel 7's private
-    `_reply_subshell_id`, guarded by `_reply_subshell_lock`) lets the frontend's choice
-    stand. On other ipykernel versions, or kernels without subshells, this changes
-    nothing, and the click is handled once the cell ends (Kernel > Interrupt still stops
-    training there).
+    `_reply_subshell_id`, guarded by `_reply_subshell_lock`, since ipykernel 7.4) lets the
+    frontend's choice stand. Outside the tested versions this changes nothing: before 7.4
+    the frontend's choice stands anyway; before 7 there are no subshells and the click is
+    handled once the cell ends (Kernel > Interrupt still stops training there).
 
     Returns:
         True when the route was forgotten.
     """
-    if _ipykernel_major() not in SUBSHELL_ROUTING_VERSIONS:
+    installed = _ipykernel_version()
+    oldest, too_new = SUBSHELL_ROUTING_VERSIONS
+    if installed is None or not oldest <= installed < too_new:
         return False
     comm = getattr(button, "comm", None)
     lock = getattr(comm, "_reply_subshell_lock", None)
