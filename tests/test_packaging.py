@@ -193,3 +193,19 @@ def test_binder_builds_a_supported_python_and_installs_the_project():
     assert 'pip install --no-cache-dir -e ".[lab]"' in post_build.read_text(encoding="utf-8")
     if sys.platform != "win32":
         assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
+
+
+def test_model_does_not_import_presets():
+    """presets.py builds on model.py, never the other way round (no import cycle)."""
+    import ast
+
+    tree = ast.parse((ROOT / "mnist_cnn" / "model.py").read_text(encoding="utf-8"))
+    imported = {
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.endswith("presets")}, imported
