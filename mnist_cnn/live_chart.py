@@ -209,7 +209,7 @@ def _plotlyjs_script() -> str:
     return html[html.index("<script") : html.index('<div id="mnist-cnn-probe"')].strip()
 
 
-#: Shown under the chart until plotly.js has drawn it, so a reader whose Jupyter can load
+#: Shown above the chart's place until plotly.js has drawn it, so a reader whose Jupyter can load
 #: neither plotly's extension nor plotly.js learns why the chart is missing.
 NO_PLOTLY_NOTE = (
     "The training chart needs plotly.js: this page loads it from cdn.plot.ly, which it could "
@@ -233,9 +233,9 @@ def figure_html(figure: dict) -> str:
         return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
     return (
-        f'<div>{_plotlyjs_script()}<div id="{div_id}" class="plotly-graph-div" '
-        f'style="height:{height}px; width:100%;"></div>'
-        f'<p id="{div_id}-note" style="color:#777">{NO_PLOTLY_NOTE}</p><script>'
+        f'<div>{_plotlyjs_script()}<p id="{div_id}-note" style="color:#777">{NO_PLOTLY_NOTE}</p>'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div>'
+        f"<script>"
         f"window.PLOTLYENV=window.PLOTLYENV || {{}};"
         f"(function draw(tries) {{"
         f'var div = document.getElementById("{div_id}");'
