@@ -1,12 +1,11 @@
 # One entry point: `make lab` to learn, `make test` to check everything.
 # Both create .venv with the machine's python3 when it is missing and re-install
-# whenever pyproject.toml changes.
+# whenever pyproject.toml changes. Without make (Windows): python make.py lab / test.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-KERNEL := mnist-cnn
 PYTEST := $(BIN)/python -m pytest
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 # JupyterLab refuses to start as root without this flag.
@@ -16,15 +15,10 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 setup: $(INSTALLED)
 
+# make.py does the work (the same commands without make, e.g. on Windows): it refuses
+# Pythons TensorFlow has no wheels for, creates .venv and installs the project.
 $(INSTALLED): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-		{ echo "Python 3.10 or newer is needed; found $$($(PYTHON) --version)."; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
-		--display-name "Python (mnist-cnn)" --env TF_CPP_MIN_LOG_LEVEL 3 > /dev/null
-	@touch $@
+	@$(PYTHON) make.py setup
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
@@ -57,12 +51,12 @@ screenshots: $(INSTALLED)
 	MNIST_CNN_SCREENSHOTS=docs/images $(PYTEST) tests/ui
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check mnist_cnn tests benchmarks notebooks
-	$(BIN)/ruff format --check mnist_cnn tests benchmarks
+	$(BIN)/ruff check mnist_cnn tests benchmarks notebooks tools make.py
+	$(BIN)/ruff format --check mnist_cnn tests benchmarks tools make.py
 
 format: $(INSTALLED)
-	$(BIN)/ruff format mnist_cnn tests benchmarks
-	$(BIN)/ruff check --fix mnist_cnn tests benchmarks
+	$(BIN)/ruff format mnist_cnn tests benchmarks tools make.py
+	$(BIN)/ruff check --fix mnist_cnn tests benchmarks tools make.py
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/data_load.py

@@ -3,8 +3,11 @@ notebook while the model trains, with a Stop button."""
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import time
+import uuid
 from collections.abc import Callable
 
 from ._tensorflow import keras
@@ -25,22 +28,51 @@ def in_notebook() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def _let_clicks_through(button) -> None:
+#: The ipykernel versions, from (inclusive) and to (exclusive), whose comm routing
+#: `_let_clicks_through` relies on: 7.4 added it. tests/test_live_chart.py checks the
+#: installed ipykernel against this range and the behaviour it assumes.
+SUBSHELL_ROUTING_VERSIONS = ((7, 4), (8, 0))
+
+
+def _ipykernel_version() -> tuple[int, int] | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        major, minor = version("ipykernel").split(".")[:2]
+        return int(major), int(minor)
+    except (PackageNotFoundError, ValueError):
+        return None
+
+
+def _let_clicks_through(button) -> bool:
     """Let `button`'s clicks run while the cell that created it is still busy.
 
     JupyterLab 4.4+ sends widget messages to a kernel *subshell*, which ipykernel 7 runs
     on its own thread, so a click can be handled while `model.fit` runs. But ipykernel
     routes a comm's incoming messages back to the subshell that last published on it,
     which for a widget created by the running cell is the busy main shell: the click
-    would wait until training ends. Forgetting that route lets the frontend's choice
-    stand. On kernels without subshells this changes nothing, and the click is handled
-    once the cell ends (Kernel > Interrupt still stops training there).
+    would wait until training ends. Forgetting that route (ipykernel 7's private
+    `_reply_subshell_id`, guarded by `_reply_subshell_lock`, since ipykernel 7.4) lets the
+    frontend's choice stand. Outside the tested versions this changes nothing: before 7.4
+    the frontend's choice stands anyway; before 7 there are no subshells and the click is
+    handled once the cell ends (Kernel > Interrupt still stops training there).
+
+    Returns:
+        True when the route was forgotten.
     """
+    installed = _ipykernel_version()
+    oldest, too_new = SUBSHELL_ROUTING_VERSIONS
+    if installed is None or not oldest <= installed < too_new:
+        return False
     comm = getattr(button, "comm", None)
     lock = getattr(comm, "_reply_subshell_lock", None)
-    if lock is not None and hasattr(comm, "_reply_subshell_id"):
-        with lock:
-            del comm._reply_subshell_id
+    if lock is None:
+        return False
+    with lock:
+        if not hasattr(comm, "_reply_subshell_id"):
+            return False
+        del comm._reply_subshell_id
+    return True
 
 
 class TrainingRecord:
@@ -157,6 +189,77 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
     return {"data": data, "layout": layout}
 
 
+@functools.cache
+def _plotlyjs_script() -> str:
+    """plotly.py's <script> tags that load plotly.js from its CDN, made once.
+
+    `plotly.io.to_html` reads and hashes the 4.9 MB plotly.js on every call (28 ms, more
+    than a training step), so the tags are taken from one call and reused.
+    """
+    import plotly.io
+
+    html = plotly.io.to_html(
+        {"data": [], "layout": {}},
+        include_plotlyjs="cdn",
+        include_mathjax=False,
+        full_html=False,
+        validate=False,
+        div_id="mnist-cnn-probe",
+    )
+    return html[html.index("<script") : html.index('<div id="mnist-cnn-probe"')].strip()
+
+
+#: Shown above the chart's place until plotly.js has drawn it, so a reader whose Jupyter can load
+#: neither plotly's extension nor plotly.js learns why the chart is missing.
+NO_PLOTLY_NOTE = (
+    "The training chart needs plotly.js: this page loads it from cdn.plot.ly, which it could "
+    "not reach. Install plotly where your Jupyter server runs (pip install plotly) and reload, "
+    "or run the notebook online."
+)
+
+
+def figure_html(figure: dict) -> str:
+    """`figure` as HTML that draws it with plotly.js from its CDN, in about 2 ms.
+
+    The same tags as `plotly.io.to_html(include_plotlyjs="cdn")`, plus two things: the
+    drawing waits (up to 10 s) for plotly.js, as a front end that inserts the HTML itself
+    (JupyterLab) loads the CDN script asynchronously; and a note stays in place of the
+    chart when plotly.js never arrives.
+    """
+    div_id = f"mnist-cnn-{uuid.uuid4().hex}"
+    height = figure.get("layout", {}).get("height", 450)
+
+    def as_json(value) -> str:
+        return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+
+    return (
+        f'<div>{_plotlyjs_script()}<p id="{div_id}-note" style="color:#777">{NO_PLOTLY_NOTE}</p>'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div>'
+        f"<script>"
+        f"window.PLOTLYENV=window.PLOTLYENV || {{}};"
+        f"(function draw(tries) {{"
+        f'var div = document.getElementById("{div_id}");'
+        f"if (!div) return;"
+        f"if (!window.Plotly) {{ if (tries < 100) setTimeout(draw, 100, tries + 1); return; }}"
+        f'document.getElementById("{div_id}-note").remove();'
+        f"Plotly.newPlot(div, {as_json(figure.get('data', []))}, "
+        f'{as_json(figure.get("layout", {}))}, {{"responsive": true}});'
+        f"}})(0);</script></div>"
+    )
+
+
+def figure_bundle(figure: dict, summary: str = "") -> dict:
+    """A display bundle of `figure` that every notebook front end can draw.
+
+    JupyterLab, Notebook 7 and VS Code draw the Plotly JSON; Colab, Kaggle, static HTML
+    exports and a JupyterLab without plotly's extension use the `text/html` part (which
+    loads plotly.js from its CDN, once per page in a browser's cache); a terminal shows the
+    text. Every redraw carries all three, so the chart is live wherever the notebook runs.
+    """
+    text = f"Training chart: {summary}" if summary else "Training chart"
+    return {PLOTLY_MIME: figure, "text/html": figure_html(figure), "text/plain": text}
+
+
 def plot_history(history: keras.callbacks.History | dict, title: str = "Training") -> object:
     """A Plotly figure of loss and accuracy per epoch from a finished `History`."""
     import plotly.graph_objects as go
@@ -247,15 +350,10 @@ class LiveCurves(keras.callbacks.Callback):
             return
         from IPython.display import display
 
-        bundle = {PLOTLY_MIME: figure, "text/plain": self._summary()}
+        bundle = figure_bundle(figure, self._summary())
         if final:
             # The last figure goes into the cell's own output, outside the widget, so it is
             # saved with the notebook and shows in static exports (HTML, GitHub) too.
-            import plotly.io
-
-            bundle["text/html"] = plotly.io.to_html(
-                figure, include_plotlyjs="cdn", full_html=False, validate=False
-            )
             self.output.clear_output()
             display(bundle, raw=True)
             return

@@ -127,10 +127,9 @@ class CNNConfig:
 
     @classmethod
     def fast(cls) -> CNNConfig:
-        """The `fast` preset's CNN: wider, with batch normalisation (see `mnist_cnn.presets`)."""
-        from .presets import PRESETS
-
-        return PRESETS["fast"].model
+        """The `fast` preset's CNN: twice the tutorial's filters, 18,378 parameters (the
+        training recipe that goes with it is in `mnist_cnn.presets`)."""
+        return cls(filters=(16, 32), name="fast_cnn")
 
 
 def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> keras.Sequential:

@@ -55,7 +55,7 @@ PRESETS: dict[str, Preset] = _Presets(
         # CPU cores busy (1 step: 1.3-1.5x slower). Batch normalisation, random shifts, label
         # smoothing, a tf.data pipeline and thread settings did not pay over 2 epochs: left out.
         "fast": Preset(
-            CNNConfig(filters=(16, 32), name="fast_cnn"),
+            CNNConfig.fast(),
             TrainingConfig(
                 epochs=2,
                 batch_size=256,

@@ -67,14 +67,14 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
+def _serve(tmp_path_factory, module: str, app: str):
+    """Start `python -m module` (jupyterlab or notebook) on a copy of notebooks/."""
     if not Path(CHROMIUM).exists():
         message = "Chromium is not installed: `apt-get install chromium` (.ci/run does it)."
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    root = tmp_path_factory.mktemp("lab")
+    root = tmp_path_factory.mktemp(module)
     notebooks = root / "notebooks"
     shutil.copytree(REPOSITORY / "notebooks", notebooks)
     models = root / "models"
@@ -85,13 +85,13 @@ def lab(tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
         "MNIST_CNN_MODELS": str(models),
     }
-    log = root / "jupyterlab.log"
+    log = root / f"{module}.log"
     with log.open("w") as log_file:
         server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                module,
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={port}",
@@ -99,7 +99,7 @@ def lab(tmp_path_factory):
                 "--ServerApp.allow_root=True",
                 f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={notebooks}",
-                "--LabApp.expose_app_in_browser=True",
+                f"--{app}.expose_app_in_browser=True",
             ],
             env=environment,
             stdout=log_file,
@@ -114,7 +114,7 @@ def lab(tmp_path_factory):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"{module} did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
     yield Lab(url, token, notebooks, models, log)
     server.terminate()
@@ -122,6 +122,18 @@ def lab(tmp_path_factory):
         server.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """JupyterLab, as `make lab` starts it."""
+    yield from _serve(tmp_path_factory, "jupyterlab", "LabApp")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory):
+    """The classic-looking Jupyter Notebook 7 front end (`jupyter notebook`)."""
+    yield from _serve(tmp_path_factory, "notebook", "JupyterNotebookApp")
 
 
 @pytest.fixture(scope="session")

@@ -29,10 +29,14 @@ STATE = """() => {
 }"""
 
 
-def open_notebook(page, lab, name: str) -> None:
-    """Open `name` alone in a fresh workspace and wait for its kernel to be idle."""
-    workspace = name.replace(".", "-")
-    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={lab.token}")
+def open_notebook(page, lab, name: str, front_end: str = "lab") -> None:
+    """Open `name` and wait for its kernel to be idle: alone in a fresh JupyterLab
+    workspace, or (`front_end="notebooks"`) in its own Notebook 7 page."""
+    if front_end == "lab":
+        workspace = name.replace(".", "-")
+        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={lab.token}")
+    else:
+        page.goto(f"{lab.url}/{front_end}/{name}?token={lab.token}")
     page.wait_for_function(
         """name => {
           const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -81,5 +85,24 @@ def output_texts(page) -> list[str]:
             texts.push(cell.outputs.toJSON().map(o => o.text || '').join(''));
           }
           return texts;
+        }"""
+    )
+
+
+def plotly_bundles(page) -> list[list[str]]:
+    """The MIME types of every cell output that holds a Plotly figure."""
+    return page.evaluate(
+        """() => {
+          const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+          const found = [];
+          for (let i = 0; i < cells.length; i++) {
+            const cell = cells.get(i);
+            if (cell.type !== 'code') continue;
+            for (const output of cell.outputs.toJSON()) {
+              const data = output.data || {};
+              if ('application/vnd.plotly.v1+json' in data) found.push(Object.keys(data));
+            }
+          }
+          return found;
         }"""
     )
