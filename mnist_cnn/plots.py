@@ -517,3 +517,47 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
                 size = "x".join(str(d) for d in stack.shape[:2])
                 ax.set_title(f"{name} ({size}, {stack.shape[-1]} maps)", fontsize=8, loc="left")
     return _finish(figure)
+
+
+def plot_weight_sharing(
+    image: np.ndarray, dense_weights: np.ndarray, conv_filter: np.ndarray, step: int = 6
+) -> Figure:
+    """Weight sharing in one picture: a dense unit has its own weight for every pixel, a
+    convolution filter reuses the same few weights at every position of the image.
+
+    Args:
+        image: a (28, 28) digit, drawn as the model sees it (white ink on black).
+        dense_weights: the 784 input weights of one unit of a dense layer.
+        conv_filter: one (k, k) convolution filter.
+        step: draw the filter's window every `step` pixels (it is used at every pixel).
+    """
+    from matplotlib.patches import Rectangle
+
+    image = check_digit(image)
+    dense_weights = np.asarray(dense_weights, dtype=float).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    conv_filter = np.asarray(conv_filter, dtype=float)
+    size = conv_filter.shape[0]
+    positions = IMAGE_SIZE - size + 1
+    figure, axes = plt.subplots(
+        1, 3, figsize=(10, 3.8), layout="constrained", gridspec_kw={"width_ratios": [1, 0.6, 1]}
+    )
+    limit = np.abs(dense_weights).max() or 1
+    axes[0].imshow(dense_weights, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[0].set_title(f"dense: one unit's weights,\none per pixel ({dense_weights.size:,})")
+    limit = np.abs(conv_filter).max() or 1
+    axes[1].imshow(conv_filter, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1].set_title(f"convolution: one\n{size}x{size} filter ({conv_filter.size} weights)")
+    axes[2].imshow(image, cmap="gray", vmin=0, vmax=255)
+    for row in range(0, positions, step):
+        for column in range(0, positions, step):
+            axes[2].add_patch(
+                Rectangle((column - 0.5, row - 0.5), size, size, fill=False, color="#ff7f0e", lw=1)
+            )
+    axes[2].set_title(
+        f"the same {conv_filter.size} weights used at\nall {positions} x "
+        f"{positions} = {positions**2} positions"
+    )
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return _finish(figure)

@@ -94,7 +94,7 @@ def test_ex01(sample):
     assert_result(ex01.q1.check(70_000 * 784), INCORRECT, "test images")
     assert_result(ex01.q1.check("47040000"), INCORRECT, "without quotes")
 
-    q2 = ex01.q2
+    q2 = ex01.q3
     assert_result(q2.check(run_solution(q2, names), labels=labels), CORRECT)
     assert_result(q2.check(labels == 5, labels=labels), INCORRECT, ".sum()")
     assert_result(q2.check(len(labels), labels=labels), INCORRECT, "all images")
@@ -102,11 +102,11 @@ def test_ex01(sample):
     if threes != int((labels == 5).sum()):
         assert_result(q2.check(threes, labels=labels), INCORRECT, "3s")
 
-    assert_result(ex01.q3.check(run_solution(ex01.q3, names)), CORRECT)
-    assert_result(ex01.q3.check(8_000), INCORRECT, "training part")
-    assert_result(ex01.q3.check(0.2), INCORRECT, "share")
+    assert_result(ex01.q4.check(run_solution(ex01.q4, names)), CORRECT)
+    assert_result(ex01.q4.check(8_000), INCORRECT, "training part")
+    assert_result(ex01.q4.check(0.2), INCORRECT, "share")
 
-    q4 = ex01.q4
+    q4 = ex01.q2
     first = int(np.flatnonzero(labels == 7)[0])
     second = int(np.flatnonzero(labels == 7)[1])
     not_seven = int(np.flatnonzero(labels != 7)[0])
@@ -149,7 +149,7 @@ def test_ex02_filter_shapes_and_parameters(keras_names):
     assert_result(q1.check([1, 0, -1]), INCORRECT, "shape (3,)")
     assert_result(q1.check(np.zeros((3, 3))), INCORRECT, "all zeros")
 
-    q2 = ex02.q2
+    q2 = ex02.q4
     truth = run_solution(q2, {})
     layer = keras_names["keras"].Sequential(
         [keras_names["keras"].Input((26, 26, 8)), keras_names["layers"].Conv2D(16, 3)]
@@ -160,7 +160,7 @@ def test_ex02_filter_shapes_and_parameters(keras_names):
     assert_result(q2.check(160), INCORRECT, "all 8 input channels")
     assert_result(q2.check(73), INCORRECT, "one filter")
 
-    q3 = ex02.q3
+    q3 = ex02.q2
     truth = run_solution(q3, {})
     keras, layers = keras_names["keras"], keras_names["layers"]
     probe = keras.Sequential(
@@ -174,7 +174,7 @@ def test_ex02_filter_shapes_and_parameters(keras_names):
     assert_result(q3.check((13, 13)), INCORRECT, "three axes")
     assert_result(q3.check((12, 12, 16)), INCORRECT, "5x5")
 
-    q5 = ex02.q5
+    q5 = ex02.q3
     assert_result(q5.check(run_solution(q5, {})), CORRECT)
     assert_result(q5.check((16, 16)), CORRECT)
     assert_result(q5.check(10), INCORRECT, "2 pixels")
@@ -195,12 +195,12 @@ def test_ex02_receptive_field_is_what_keras_computes(keras_names):
             changed[row, column] = 255 - changed[row, column]
             reached[row, column] = not np.allclose(np.asarray(probe(changed[None]))[0, 0, 0], base)
     rows, columns = np.nonzero(reached)
-    assert rows.max() + 1 <= run_solution(ex02.q5, {})
-    assert columns.max() + 1 <= run_solution(ex02.q5, {})
+    assert rows.max() + 1 <= run_solution(ex02.q3, {})
+    assert columns.max() + 1 <= run_solution(ex02.q3, {})
 
 
 def test_ex02_dense_model(keras_names):
-    q4 = ex02.q4
+    q4 = ex02.q5
     keras, layers = keras_names["keras"], keras_names["layers"]
     dense_model = run_solution(q4, keras_names)
     assert_result(q4.check(dense_model), CORRECT, "5,575 parameters")
@@ -241,7 +241,7 @@ def test_ex02_dense_model(keras_names):
 
 
 def test_ex03(keras_names):
-    q1 = ex03.q1
+    q1 = ex03.q3
     assert_result(q1.check(run_solution(q1, {})), CORRECT, "-1.4")
     assert_result(q1.check("Diverge "), CORRECT)
     assert_result(q1.check("bounce"), INCORRECT, "close in")
@@ -256,7 +256,7 @@ def test_ex03(keras_names):
         w -= 1.2 * 2 * (w - 2)
         assert abs(w - 2) == pytest.approx(1.4 * before)
 
-    q2 = ex03.q2
+    q2 = ex03.q1
     names = {"fit_images": np.zeros((7_200, 28, 28), np.uint8), "BATCH_SIZE": 64}
     context = {"training_images": 7_200, "batch_size": 64}
     assert_result(q2.check(run_solution(q2, names), **context), CORRECT, "remaining 32")
@@ -265,7 +265,7 @@ def test_ex03(keras_names):
     assert_result(q2.check(113 * 15, **context), INCORRECT, "all 15 epochs")
     assert_result(q2.check(125, **context), INCORRECT, "validation images")
 
-    q3 = ex03.q3
+    q3 = ex03.q2
     assert_result(q3.check(run_solution(q3, {})), CORRECT, "2.30")
     assert_result(q3.check(0.1), INCORRECT, "minus its logarithm")
     assert_result(q3.check(-2.302585), INCORRECT, "sign")

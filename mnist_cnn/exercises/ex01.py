@@ -127,8 +127,8 @@ q1 = Exercise(
     "47,040,000 bytes once decompressed, plus a 16-byte header.",
 )
 
-q2 = Exercise(
-    "ex01.q2",
+q3 = Exercise(
+    "ex01.q3",
     "code",
     "number_of_fives",
     _check_count_of_fives,
@@ -136,8 +136,8 @@ q2 = Exercise(
     solution="number_of_fives = int((labels == 5).sum())",
 )
 
-q3 = Exercise(
-    "ex01.q3",
+q4 = Exercise(
+    "ex01.q4",
     "compute",
     "test_images_count",
     _check_test_count,
@@ -145,8 +145,8 @@ q3 = Exercise(
     solution="test_images_count = round(10_000 * (1 - 0.8))",
 )
 
-q4 = Exercise(
-    "ex01.q4",
+q2 = Exercise(
+    "ex01.q2",
     "code",
     "first_seven",
     _check_first_seven,

@@ -239,8 +239,8 @@ q1 = Exercise(
     "upper right with background on the lower left gives a large positive answer.",
 )
 
-q2 = Exercise(
-    "ex02.q2",
+q4 = Exercise(
+    "ex02.q4",
     "compute",
     "parameters",
     _check_conv_parameters,
@@ -250,8 +250,8 @@ q2 = Exercise(
     "layers.Conv2D(16, 3)]) and call .count_params().",
 )
 
-q3 = Exercise(
-    "ex02.q3",
+q2 = Exercise(
+    "ex02.q2",
     "predict",
     "output_shape",
     _check_output_shape,
@@ -262,8 +262,8 @@ q3 = Exercise(
     "layers.MaxPooling2D(2)]).output_shape",
 )
 
-q4 = Exercise(
-    "ex02.q4",
+q5 = Exercise(
+    "ex02.q5",
     "code",
     "dense_model",
     _check_dense_model,
@@ -286,8 +286,8 @@ q4 = Exercise(
     "units.",
 )
 
-q5 = Exercise(
-    "ex02.q5",
+q3 = Exercise(
+    "ex02.q3",
     "compute",
     "receptive_field",
     _check_receptive_field,

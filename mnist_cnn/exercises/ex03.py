@@ -184,8 +184,8 @@ def _check_early_stopping(answer) -> str:
     )
 
 
-q1 = Exercise(
-    "ex03.q1",
+q3 = Exercise(
+    "ex03.q3",
     "predict",
     "prediction",
     _check_learning_rate,
@@ -199,8 +199,8 @@ q1 = Exercise(
     "Any learning rate above 1 does this on this hill; on a real loss the run ends in NaN.",
 )
 
-q2 = Exercise(
-    "ex03.q2",
+q1 = Exercise(
+    "ex03.q1",
     "compute",
     "steps_per_epoch",
     _check_steps_per_epoch,
@@ -209,8 +209,8 @@ q2 = Exercise(
     solution="steps_per_epoch = math.ceil(len(fit_images) / BATCH_SIZE)",
 )
 
-q3 = Exercise(
-    "ex03.q3",
+q2 = Exercise(
+    "ex03.q2",
     "predict",
     "first_loss",
     _check_initial_loss,
