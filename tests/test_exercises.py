@@ -345,7 +345,7 @@ def matrix():
 
 def test_ex04(matrix):
     names = {"matrix": matrix}
-    q1 = ex04.q1
+    q1 = ex04.q4
     assert_result(q1.check(run_solution(q1, names), matrix=matrix), CORRECT)
     assert_result(q1.check(100 * matrix[5, 5] / matrix[5].sum(), matrix=matrix), CORRECT)
     precision = matrix[5, 5] / matrix[:, 5].sum()
@@ -355,7 +355,7 @@ def test_ex04(matrix):
     assert_result(q1.check(matrix[5, 5], matrix=matrix), INCORRECT, "count")
     assert_result(q1.check(1 - matrix[5, 5] / matrix[5].sum(), matrix=matrix), INCORRECT, "missed")
 
-    q2 = ex04.q2
+    q2 = ex04.q3
     pair = run_solution(q2, names)
     assert tuple(int(v) for v in pair) == mnist_cnn.most_confused(matrix, top=1)[0][:2]
     assert_result(q2.check(pair, matrix=matrix), CORRECT, "9 actual 4s")
@@ -364,7 +364,7 @@ def test_ex04(matrix):
     assert_result(q2.check((5, 3), matrix=matrix), INCORRECT, "holds 9")
     assert_result(q2.check(4, matrix=matrix), INCORRECT, "(actual, predicted)")
 
-    q3 = ex04.q3
+    q3 = ex04.q2
     test_labels = np.repeat(np.arange(10), [20, 26, 20, 20, 20, 18, 20, 20, 20, 16])
     names = {"test_labels": test_labels}
     assert_result(q3.check(run_solution(q3, names), test_labels=test_labels), CORRECT, "13.0%")
@@ -372,7 +372,7 @@ def test_ex04(matrix):
     assert_result(q3.check(26, test_labels=test_labels), INCORRECT, "how many 1s")
     assert_result(q3.check(0, test_labels=test_labels), INCORRECT, "really is a 1")
 
-    q4 = ex04.q4
+    q4 = ex04.q1
     assert_result(q4.check(run_solution(q4, {})), CORRECT)
     assert_result(q4.check("test"), INCORRECT, "too optimistic")
     assert_result(q4.check("training"), INCORRECT, "keeps falling")

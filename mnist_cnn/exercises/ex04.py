@@ -149,8 +149,8 @@ def _check_most_confident_mistake(answer, *, test_labels, predicted_labels, prob
     )
 
 
-q1 = Exercise(
-    "ex04.q1",
+q4 = Exercise(
+    "ex04.q4",
     "code",
     "recall_of_5",
     _check_recall,
@@ -159,8 +159,8 @@ q1 = Exercise(
     solution="recall_of_5 = matrix[5, 5] / matrix[5].sum()",
 )
 
-q2 = Exercise(
-    "ex04.q2",
+q3 = Exercise(
+    "ex04.q3",
     "read your results",
     "pair",
     _check_most_confused,
@@ -174,8 +174,8 @@ q2 = Exercise(
     """,
 )
 
-q3 = Exercise(
-    "ex04.q3",
+q2 = Exercise(
+    "ex04.q2",
     "compute",
     "always_one_accuracy",
     _check_always_one,
@@ -183,8 +183,8 @@ q3 = Exercise(
     solution="always_one_accuracy = np.mean(test_labels == 1)",
 )
 
-q4 = Exercise(
-    "ex04.q4",
+q1 = Exercise(
+    "ex04.q1",
     "predict",
     "choose_with",
     _check_which_data,
