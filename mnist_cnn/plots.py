@@ -345,7 +345,7 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
     ax.xaxis.tick_top()
     ax.set_xlabel("Predicted")
     ax.set_ylabel("Actual")
-    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=30)
+    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=10)
     return _finish(figure)
 
 
