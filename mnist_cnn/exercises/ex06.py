@@ -88,9 +88,11 @@ def _check_centre(answer, *, image) -> str:
         return abs(a[0] - b[0]) < 0.01 and abs(a[1] - b[1]) < 0.01
 
     if near((row, column), truth):
+        middle = (image.shape[0] - 1) / 2
+        off = max(abs(truth[0] - middle), abs(truth[1] - middle))
         return (
-            f"({truth[0]:.2f}, {truth[1]:.2f}): preparation placed the digit so this lands "
-            "within half a pixel of the middle, (13.5, 13.5)."
+            f"({truth[0]:.2f}, {truth[1]:.2f}), {off:.2f} pixels or less from the middle of the "
+            f"image, ({middle:g}, {middle:g}): the preparation placed the digit there."
         )
     if near((column, row), truth):
         raise Wrong("rows and columns are swapped: give (row, column), row first.")
