@@ -47,6 +47,7 @@ _LAZY = {
     "digit_reader": "widgets",
     "inside_browser": "widgets",
     "plot_filters": "plots",
+    "plot_weight_sharing": "plots",
     "plot_inside": "plots",
     "plot_drawing_and_prediction": "plots",
     "preprocess_drawing": "drawing",

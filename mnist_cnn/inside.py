@@ -49,19 +49,48 @@ def conv_filters(model: keras.Model) -> dict[str, np.ndarray]:
     }
 
 
+def logit_gradient(model: keras.Model, image: np.ndarray, digit: int) -> np.ndarray:
+    """The gradient of `digit`'s logit (its score before softmax) with respect to each pixel.
+
+    The softmax probability of a confident answer is flat near 1, so its gradient is close
+    to 0 everywhere; the logit's is not. Notebook 05 writes this computation out.
+
+    Returns:
+        A (28, 28) float array: how much the score of `digit` changes per unit of each
+        pixel value (0-255), positive where more ink would raise it.
+    """
+    check_model(model)
+    image = check_digit(image)
+    output_layer = model.layers[-1]
+    if not isinstance(output_layer, keras.layers.Dense):
+        raise ValueError(
+            f"the model's last layer must be its Dense output layer, got "
+            f"{type(output_layer).__name__}; build it with build_cnn()."
+        )
+    if not (isinstance(digit, (int, np.integer)) and 0 <= digit < output_layer.units):
+        raise ValueError(
+            f"digit must be a whole number from 0 to {output_layer.units - 1}, got {digit!r}."
+        )
+    features = keras.Model(model.inputs[0], model.layers[-2].output)
+    pixels = tf.Variable(image[None].astype(np.float32))
+    with tf.GradientTape() as tape:
+        logits = tf.matmul(features(pixels, training=False), output_layer.kernel)
+        logits = logits + output_layer.bias
+        score = logits[0, int(digit)]
+    return np.asarray(tape.gradient(score, pixels))[0]
+
+
 def saliency_map(model: keras.Model, image: np.ndarray) -> tuple[int, np.ndarray]:
     """Which pixels the prediction is most sensitive to.
 
     Returns:
-        `(digit, saliency)`: the predicted digit, and the absolute gradient of its
-        probability with respect to each pixel, scaled to 0-1, shape (28, 28).
+        `(digit, saliency)`: the predicted digit, and the absolute gradient of its logit
+        (see `logit_gradient`) with respect to each pixel, scaled to 0-1, shape (28, 28).
     """
     check_model(model)
-    pixels = tf.Variable(check_digit(image).astype(np.float32)[None])
-    with tf.GradientTape() as tape:
-        probabilities = model(pixels, training=False)
-        digit = int(tf.argmax(probabilities[0]))
-        score = probabilities[0, digit]
-    gradient = np.abs(np.asarray(tape.gradient(score, pixels))[0])
+    image = check_digit(image)
+    probabilities = np.asarray(model(image[None].astype(np.float32), training=False))[0]
+    digit = int(np.argmax(probabilities))
+    gradient = np.abs(logit_gradient(model, image, digit))
     top = gradient.max()
     return digit, gradient / top if top > 0 else gradient

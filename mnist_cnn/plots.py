@@ -8,6 +8,7 @@ call shows it exactly once.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -47,7 +48,7 @@ def plot_digit(image: np.ndarray, label: int | None = None, ax=None) -> Figure:
     """Draw one 28x28 digit, with its label as the title when given."""
     image = check_digit(image)
     if ax is None:
-        figure, ax = plt.subplots(figsize=(2.5, 2.5))
+        figure, ax = plt.subplots(figsize=(2.5, 2.5), layout="constrained")
     else:
         figure = ax.figure
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
@@ -72,20 +73,21 @@ def plot_digits(
     if not indices:
         raise ValueError("indices is empty: give at least one index to draw.")
     rows = -(-len(indices) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.3 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(1.1 * columns, 1.3 * rows), squeeze=False, layout="constrained"
+    )
     for ax in axes.flat:
         ax.axis("off")
     for ax, index in zip(axes.flat[: len(indices)], indices, strict=True):
         ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(f"#{index}: {labels[index]}", fontsize=9)
-    figure.tight_layout()
     return _finish(figure)
 
 
 def plot_pixel_values(image: np.ndarray, label: int | None = None) -> Figure:
     """Show a digit's 784 pixel values, each written in its own cell of the 28x28 grid."""
     image = check_digit(image)
-    figure, ax = plt.subplots(figsize=(11, 11))
+    figure, ax = plt.subplots(figsize=(11, 11), layout="constrained")
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
     for row in range(IMAGE_SIZE):
         for column in range(IMAGE_SIZE):
@@ -116,7 +118,7 @@ def plot_class_balance(**labels_by_part: np.ndarray) -> Figure:
     """
     if not labels_by_part:
         raise ValueError("give at least one labels array, e.g. plot_class_balance(sample=labels).")
-    figure, ax = plt.subplots(figsize=(8, 3))
+    figure, ax = plt.subplots(figsize=(8, 3), layout="constrained")
     width = 0.8 / len(labels_by_part)
     for position, (name, labels) in enumerate(labels_by_part.items()):
         counts = np.bincount(check_labels(labels, name), minlength=NUM_CLASSES)
@@ -132,7 +134,6 @@ def plot_class_balance(**labels_by_part: np.ndarray) -> Figure:
     ax.set_title("How many images of each digit (count above each bar)")
     ax.legend(loc="lower right")
     ax.margins(y=0.15)
-    figure.tight_layout()
     return _finish(figure)
 
 
@@ -144,7 +145,7 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
     """
     from matplotlib.patches import Rectangle
 
-    figure, ax = plt.subplots(figsize=(max(8, 1.5 * len(table)), 3.6))
+    figure, ax = plt.subplots(figsize=(max(8, 1.5 * len(table)), 3.6), layout="constrained")
     largest = max(shape[0] for _, _, shape, _ in table if len(shape) >= 2)
     for position, (name, kind, shape, parameters) in enumerate(table):
         x = position * 1.5
@@ -318,7 +319,7 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
     values = shares if normalize else matrix
     size = len(matrix)
     texts = _cell_texts(matrix, shares, normalize)
-    figure, ax = plt.subplots(figsize=(6.5, 6))
+    figure, ax = plt.subplots(figsize=(6.5, 6), layout="constrained")
     diagonal = np.eye(size, dtype=bool)
     off = np.ma.masked_where(diagonal, values)
     on = np.ma.masked_where(~diagonal, values)
@@ -344,7 +345,7 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
     ax.xaxis.tick_top()
     ax.set_xlabel("Predicted")
     ax.set_ylabel("Actual")
-    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=30)
+    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=10)
     return _finish(figure)
 
 
@@ -355,7 +356,7 @@ def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
     matrix = check_matrix(matrix)
     totals = matrix.sum(axis=1)
     accuracy = np.divide(np.diag(matrix), totals, out=np.zeros(len(matrix)), where=totals > 0)
-    figure, ax = plt.subplots(figsize=(8, 3))
+    figure, ax = plt.subplots(figsize=(8, 3), layout="constrained")
     bars = ax.bar(range(len(matrix)), accuracy * 100, color="#31a354")
     ax.bar_label(bars, labels=[f"{value:.1%}" for value in accuracy], fontsize=8)
     overall = np.trace(matrix) / max(matrix.sum(), 1)
@@ -366,7 +367,6 @@ def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Accuracy per digit: share of each digit's images read correctly")
     ax.legend(loc="lower right")
-    figure.tight_layout()
     return _finish(figure)
 
 
@@ -387,7 +387,7 @@ def plot_mistakes(
     probabilities = check_probabilities(probabilities, count=len(images))
     indices = [check_index(index, len(images)) for index in indices]
     if not indices:
-        figure, ax = plt.subplots(figsize=(4, 1))
+        figure, ax = plt.subplots(figsize=(4, 1), layout="constrained")
         ax.text(0.5, 0.5, "No mistakes to show", ha="center", va="center")
         ax.axis("off")
         return _finish(figure)
@@ -398,6 +398,7 @@ def plot_mistakes(
         figsize=(1.9 * columns, 3.0 * rows),
         gridspec_kw={"height_ratios": [2, 1] * rows},
         squeeze=False,
+        layout="constrained",
     )
     for ax in axes.flat:
         ax.axis("off")
@@ -418,18 +419,18 @@ def plot_mistakes(
         bar_ax.set_xticks(range(NUM_CLASSES))
         bar_ax.tick_params(labelsize=6)
         bar_ax.set_yticks([])
-    figure.tight_layout()
     return _finish(figure)
 
 
 def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
     """Test accuracy against training time, one line per recipe, from a stored benchmark."""
     target = target if target is not None else results.get("target", 0.99)
-    figure, ax = plt.subplots(figsize=(8, 4))
+    figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     for label, rows in results["recipes"].items():
         seconds = [row["seconds"] for row in rows]
         accuracy = [100 * row["accuracy"] for row in rows]
-        ax.plot(seconds, accuracy, "o-", label=label, markersize=4)
+        name = re.sub(r"^\([a-z+]+\)\s*", "", label)  # stored labels start "(a) ", "(b+) ", ...
+        ax.plot(seconds, accuracy, "o-", label=name, markersize=4)
     ax.axhline(100 * target, color="gray", linestyle="--", linewidth=1)
     ax.text(ax.get_xlim()[1], 100 * target, f" {target:.0%}", va="center", color="gray")
     ax.set_ylim(97, 100)
@@ -438,7 +439,6 @@ def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
     ax.set_title("Test accuracy on the official MNIST test set against training time")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    figure.tight_layout()
     return _finish(figure)
 
 
@@ -446,12 +446,16 @@ def plot_drawing_and_prediction(
     drawn: np.ndarray, prepared: np.ndarray, probabilities: np.ndarray
 ) -> Figure:
     """The drawing as drawn, as prepared the MNIST way, and the model's probabilities."""
-    figure, axes = plt.subplots(1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]})
-    for ax, image, title in (
-        (axes[0], drawn, "as drawn"),
-        (axes[1], prepared, "prepared (MNIST way)"),
+    figure, axes = plt.subplots(
+        1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]}, layout="constrained"
+    )
+    # The drawing as it looked on the pad (dark ink); the prepared digit as the model sees
+    # it: white ink on black, like every MNIST image.
+    for ax, image, title, colormap in (
+        (axes[0], drawn, "as drawn", "gray_r"),
+        (axes[1], prepared, "prepared: what the\nmodel sees", "gray"),
     ):
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+        ax.imshow(image, cmap=colormap, vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -462,7 +466,6 @@ def plot_drawing_and_prediction(
     axes[2].set_xticks(range(NUM_CLASSES))
     axes[2].set_ylim(0, 1)
     axes[2].set_title(f"probabilities: reads {guess}", fontsize=9)
-    figure.tight_layout()
     return _finish(figure)
 
 
@@ -476,7 +479,11 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
     rows.sort(key=lambda row: (row[1], row[0] != "before training"))
     columns = max(len(stack) for _, _, stack in rows)
     figure, axes = plt.subplots(
-        len(rows), columns, figsize=(0.75 * columns, 0.95 * len(rows)), squeeze=False
+        len(rows),
+        columns,
+        figsize=(0.75 * columns, 0.95 * len(rows)),
+        squeeze=False,
+        layout="constrained",
     )
     for ax in axes.flat:
         ax.axis("off")
@@ -486,7 +493,6 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
             axes[row, column].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes[row, 0].set_title(f"{name}, {when}", fontsize=8, loc="left")
     figure.suptitle("Filters (red: positive weights, blue: negative)", fontsize=10)
-    figure.tight_layout()
     return _finish(figure)
 
 
@@ -494,16 +500,15 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
     """One digit's journey: the digit, its saliency map, the probabilities, and the feature
     maps after each ReLU and each pooling."""
     columns = max(8, max(stack.shape[-1] for stack in maps.values()))
-    figure = plt.figure(figsize=(0.8 * columns, 2.2 + 0.95 * len(maps)))
+    figure = plt.figure(figsize=(0.8 * columns, 2.2 + 0.95 * len(maps)), layout="constrained")
     grid = figure.add_gridspec(1 + len(maps), columns, height_ratios=[2.2] + [1] * len(maps))
     third = columns // 3
     ax = figure.add_subplot(grid[0, :third])
-    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
+    ax.imshow(image, cmap="gray", vmin=0, vmax=255)  # as the model sees it: white on black
     ax.set_title(f"the digit (label {label})", fontsize=9)
     ax.axis("off")
     ax = figure.add_subplot(grid[0, third : 2 * third])
-    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
-    ax.imshow(saliency, cmap="hot", alpha=0.6, vmin=0, vmax=1)
+    ax.imshow(saliency, cmap="hot", vmin=0, vmax=1)
     ax.set_title("saliency: pixels that sway the answer", fontsize=9)
     ax.axis("off")
     ax = figure.add_subplot(grid[0, 2 * third :])
@@ -522,4 +527,48 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
             if index == 0:
                 size = "x".join(str(d) for d in stack.shape[:2])
                 ax.set_title(f"{name} ({size}, {stack.shape[-1]} maps)", fontsize=8, loc="left")
+    return _finish(figure)
+
+
+def plot_weight_sharing(
+    image: np.ndarray, dense_weights: np.ndarray, conv_filter: np.ndarray, step: int = 6
+) -> Figure:
+    """Weight sharing in one picture: a dense unit has its own weight for every pixel, a
+    convolution filter reuses the same few weights at every position of the image.
+
+    Args:
+        image: a (28, 28) digit, drawn as the model sees it (white ink on black).
+        dense_weights: the 784 input weights of one unit of a dense layer.
+        conv_filter: one (k, k) convolution filter.
+        step: draw the filter's window every `step` pixels (it is used at every pixel).
+    """
+    from matplotlib.patches import Rectangle
+
+    image = check_digit(image)
+    dense_weights = np.asarray(dense_weights, dtype=float).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    conv_filter = np.asarray(conv_filter, dtype=float)
+    size = conv_filter.shape[0]
+    positions = IMAGE_SIZE - size + 1
+    figure, axes = plt.subplots(
+        1, 3, figsize=(10, 3.8), layout="constrained", gridspec_kw={"width_ratios": [1, 0.6, 1]}
+    )
+    limit = np.abs(dense_weights).max() or 1
+    axes[0].imshow(dense_weights, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[0].set_title(f"dense: one unit's weights,\none per pixel ({dense_weights.size:,})")
+    limit = np.abs(conv_filter).max() or 1
+    axes[1].imshow(conv_filter, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1].set_title(f"convolution: one\n{size}x{size} filter ({conv_filter.size} weights)")
+    axes[2].imshow(image, cmap="gray", vmin=0, vmax=255)
+    for row in range(0, positions, step):
+        for column in range(0, positions, step):
+            axes[2].add_patch(
+                Rectangle((column - 0.5, row - 0.5), size, size, fill=False, color="#ff7f0e", lw=1)
+            )
+    axes[2].set_title(
+        f"the same {conv_filter.size} weights used at\nall {positions} x "
+        f"{positions} = {positions**2} positions"
+    )
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
     return _finish(figure)

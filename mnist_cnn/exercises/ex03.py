@@ -1,0 +1,248 @@
+"""Exercises of notebook 03, Train the CNN."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import Exercise, Wrong, as_choice, as_number
+
+_HILL_CHOICES = {
+    "crawl": "creeps towards the bottom in tiny steps",
+    "settle": "reaches the bottom in a few steps",
+    "bounce": "jumps from side to side, closing in on the bottom",
+    "diverge": "jumps from side to side, further out each time",
+}
+
+
+def _check_learning_rate(answer) -> str:
+    choice = as_choice(answer, _HILL_CHOICES)
+    # One step: w - 2 becomes (1 - 2 x rate)(w - 2); |1 - 2.4| = 1.4 > 1.
+    if choice == "diverge":
+        return (
+            "each step multiplies the distance to the bottom by 1 - 2 x 1.2 = -1.4: the sign "
+            "flips (a bounce) and the distance grows by 40%. Run the next cell and see."
+        )
+    if choice == "bounce":
+        raise Wrong(
+            "it does jump from side to side, but does it close in? One step multiplies "
+            "the distance to the bottom, w - 2, by 1 - 2 x 1.2. What is its size?"
+        )
+    if choice == "crawl":
+        raise Wrong(
+            "small learning rates crawl (0.05 in the picture); 1.2 is 24 times larger "
+            "and larger than any of the three shown."
+        )
+    raise Wrong(
+        "0.3 settled in a few steps; 1.2 is larger than 0.95, which was already "
+        "bouncing. Work out where the first step from w = -2 lands."
+    )
+
+
+def _check_steps_per_epoch(answer, *, training_images: int, batch_size: int) -> str:
+    value = as_number(answer)
+    truth = math.ceil(training_images / batch_size)
+    if value == truth:
+        last = training_images - (truth - 1) * batch_size
+        return (
+            f"{training_images:,} / {batch_size} = {training_images / batch_size:.2f}, "
+            f"rounded up: the last batch holds the remaining {last} images."
+        )
+    if value == training_images // batch_size:
+        raise Wrong(
+            f"{training_images:,} / {batch_size} is not a whole number: the images left "
+            "over after the full batches make one more, smaller batch. Round up."
+        )
+    if abs(value - training_images / batch_size) < 0.01:
+        raise Wrong("a step is one whole batch, so the count is a whole number: round up.")
+    if value == truth * 15:
+        raise Wrong("that is the steps of all 15 epochs; the question asks for one epoch.")
+    if value in (math.ceil(training_images / 0.9 / batch_size), 125):
+        raise Wrong(
+            "that counts the validation images too; the model only steps on the "
+            "images it trains on."
+        )
+    raise Wrong(
+        f"{value:g} is not it: one step per batch of {batch_size}, over "
+        f"{training_images:,} training images."
+    )
+
+
+def _check_initial_loss(answer) -> str:
+    value = as_number(answer)
+    truth = math.log(10)
+    if abs(value - truth) < 0.01:
+        return (
+            "-ln(1/10) = ln(10) = 2.30: at the start of training the loss should be near "
+            "this, and the first loss Keras prints is."
+        )
+    if abs(value - 0.1) < 1e-6:
+        raise Wrong("0.1 is the probability of the right digit; the loss is minus its logarithm.")
+    if abs(value + truth) < 0.01:
+        raise Wrong("the sign is wrong: the loss is *minus* the logarithm, and log(0.1) < 0.")
+    if abs(value - 1) < 0.01:
+        raise Wrong(
+            "that is the base-10 logarithm; the cross-entropy uses the natural one (np.log)."
+        )
+    if abs(value - 0.9) < 1e-6:
+        raise Wrong(
+            "0.9 is the probability of the wrong digits; the loss only looks at the "
+            "probability of the right one."
+        )
+    raise Wrong(
+        f"{value:g} is not it: the loss is -log(probability of the right digit), and "
+        "an untrained model gives each of the 10 digits about the same probability."
+    )
+
+
+def _history_values(history) -> dict[str, list[float]]:
+    values = getattr(history, "history", history)
+    if not isinstance(values, dict) or "val_loss" not in values:
+        raise ValueError("pass history=history, the History your training run returned.")
+    return values
+
+
+def _check_best_epoch(answer, *, history) -> str:
+    values = _history_values(history)
+    validation_loss = np.asarray(values["val_loss"])
+    truth = int(np.argmin(validation_loss)) + 1
+    value = as_number(answer)
+    if value == truth:
+        last = len(validation_loss)
+        if truth == last:
+            return (
+                f"epoch {truth}, the last one: in your run the validation loss was still "
+                "falling, so more epochs might still help."
+            )
+        return (
+            f"epoch {truth} ({validation_loss[truth - 1]:.3f}); by epoch {last} it had risen "
+            f"to {validation_loss[-1]:.3f}. The epochs after {truth} made the model worse on "
+            "new images."
+        )
+    if value == truth - 1:
+        raise Wrong(
+            f"Python counts positions from 0, so np.argmin gave {truth - 1}; the chart "
+            "and Keras count epochs from 1. Add 1."
+        )
+    if value == int(np.argmin(values["loss"])) + 1 and value != truth:
+        raise Wrong(
+            f"epoch {value:g} is where the *training* loss is lowest; the question is "
+            "about the validation loss (history.history['val_loss'])."
+        )
+    if "val_accuracy" in values and value == int(np.argmax(values["val_accuracy"])) + 1:
+        raise Wrong(
+            f"epoch {value:g} has the best validation *accuracy*; the question asks "
+            "about the validation loss, which shows overfitting earlier."
+        )
+    if not 1 <= value <= len(validation_loss):
+        raise Wrong(f"your run has epochs 1 to {len(validation_loss)}; {value:g} is outside them.")
+    raise Wrong(
+        f"at epoch {value:g} the validation loss was "
+        f"{validation_loss[int(value) - 1]:.3f}; "
+        f"it was lower in another epoch. Look for the smallest value of "
+        "history.history['val_loss']."
+    )
+
+
+def _check_early_stopping(answer) -> str:
+    from .._tensorflow import keras
+
+    if not isinstance(answer, keras.callbacks.EarlyStopping):
+        raise Wrong(
+            f"`early_stopping` is a {type(answer).__name__}; make one with "
+            "keras.callbacks.EarlyStopping(...)."
+        )
+    if answer.monitor != "val_accuracy":
+        what = (
+            "the training accuracy, which keeps rising"
+            if answer.monitor == "accuracy"
+            else (f"{answer.monitor!r}")
+        )
+        raise Wrong(
+            f"it watches {what}; the challenge is to watch the validation accuracy: "
+            "monitor='val_accuracy'."
+        )
+    if answer.patience != 2:
+        raise Wrong(
+            f"patience is {answer.patience}; the challenge asks to stop after 2 epochs "
+            "without improvement."
+        )
+    if not answer.restore_best_weights:
+        raise Wrong(
+            "without restore_best_weights=True the model keeps the weights of the last "
+            "epoch, which are worse than the best ones."
+        )
+    if getattr(answer, "mode", "auto") == "min":
+        raise Wrong(
+            "mode='min' would count a *falling* accuracy as an improvement; leave mode "
+            "out (Keras picks 'max' for an accuracy) or set mode='max'."
+        )
+    return (
+        "now train with callbacks=[early_stopping] and compare the epoch it stops at with "
+        "the validation-loss one."
+    )
+
+
+q3 = Exercise(
+    "ex03.q3",
+    "predict",
+    "prediction",
+    _check_learning_rate,
+    hint="From w = -2, the first step is w - 1.2 x slope(w), with slope(-2) = -8. Where does it "
+    "land, and is that closer to the bottom at w = 2 than -2 was? Answer with one word: "
+    + ", ".join(repr(key) for key in _HILL_CHOICES)
+    + ".",
+    solution='prediction = "diverge"',
+    explanation="From -2 the first step lands at 7.6 (5.6 past the bottom, where -2 was 4 "
+    "before it), then at -5.84, and so on: every step overshoots by more than the last. "
+    "Any learning rate above 1 does this on this hill; on a real loss the run ends in NaN.",
+)
+
+q1 = Exercise(
+    "ex03.q1",
+    "compute",
+    "steps_per_epoch",
+    _check_steps_per_epoch,
+    hint="Each step uses one batch; how many batches of BATCH_SIZE does it take to cover "
+    "len(fit_images) images, if the last batch may be smaller?",
+    solution="steps_per_epoch = math.ceil(len(fit_images) / BATCH_SIZE)",
+)
+
+q2 = Exercise(
+    "ex03.q2",
+    "predict",
+    "first_loss",
+    _check_initial_loss,
+    hint="Untrained, the model gives every digit a probability of about 1/10. The loss is "
+    "-log(probability of the right digit), with the natural logarithm.",
+    solution="first_loss = -np.log(1 / 10)",
+    explanation="If a run starts far above 2.3, the starting weights are badly scaled; if the "
+    "loss stays at 2.3, the model is not learning at all.",
+)
+
+q4 = Exercise(
+    "ex03.q4",
+    "read your results",
+    "best_epoch",
+    _check_best_epoch,
+    hint="history.history['val_loss'] holds one value per epoch; np.argmin gives the position "
+    "of the smallest, counted from 0.",
+    solution="best_epoch = int(np.argmin(history.history['val_loss'])) + 1",
+)
+
+challenge = Exercise(
+    "ex03.challenge",
+    "challenge",
+    "early_stopping",
+    _check_early_stopping,
+    hint="keras.callbacks.EarlyStopping takes monitor=, patience= and restore_best_weights=.",
+    solution="""
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", patience=2, restore_best_weights=True
+    )
+    """,
+    explanation="Then rebuild the model with build_cnn(seed=SEED) and train it with "
+    "callbacks=[early_stopping]. Accuracy moves in steps of one image, so it often stalls "
+    "for an epoch or two by chance: it tends to stop earlier, or later, than the loss does.",
+)
