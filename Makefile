@@ -26,10 +26,12 @@ $(INSTALLED): pyproject.toml
 		--display-name "Python (mnist-cnn)" --env TF_CPP_MIN_LOG_LEVEL 3 > /dev/null
 	@touch $@
 
-# The book's tools (Sphinx, MyST-NB, the book theme), in the same .venv.
+# The book's tools (Sphinx, MyST-NB, the book theme), in the same .venv, and the widgets'
+# scripts from the npm registry (into _build/npm/), so that `make book` needs no network.
 BOOK_INSTALLED := $(VENV)/.book-installed
 $(BOOK_INSTALLED): pyproject.toml $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[book]'
+	$(BIN)/python book/build.py --fetch-scripts
 	@touch $@
 
 lab: $(INSTALLED)
@@ -61,8 +63,7 @@ test-ui: $(INSTALLED)
 	$(PYTEST) tests/ui
 
 # The static book: every notebook executed, with its outputs and working digit browser and
-# drawing pad, as a site in _build/book/ (open _build/book/index.html). Offline; npm fetches
-# the widgets' scripts once into _build/npm/.
+# drawing pad, as a site in _build/book/ (open _build/book/index.html). Offline once set up.
 book: $(BOOK_INSTALLED)
 	$(BIN)/python book/build.py
 

@@ -11,7 +11,10 @@
    (from the plotly wheel).
 4. Run Sphinx with MyST-NB and the book theme (book/conf.py).
 
-Usage: python book/build.py [--skip-execute]  (--skip-execute reuses executed notebooks)
+Usage: python book/build.py [--skip-execute] [--fetch-scripts]
+  --skip-execute   reuse the notebooks executed last time
+  --fetch-scripts  only fetch the npm packages into _build/npm/ (`make` does it at setup, so
+                   that `make book` itself needs no network)
 """
 
 from __future__ import annotations
@@ -143,7 +146,14 @@ def main() -> None:
     parser.add_argument(
         "--skip-execute", action="store_true", help="reuse the notebooks executed last time"
     )
+    parser.add_argument(
+        "--fetch-scripts", action="store_true", help="only fetch the npm packages, then stop"
+    )
     arguments = parser.parse_args()
+    if arguments.fetch_scripts:
+        for name, (version, _) in NPM_PACKAGES.items():
+            log(f"have {npm_tarball(name, version).relative_to(REPOSITORY)}")
+        return
     started = time.perf_counter()
     notebooks = sorted((REPOSITORY / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
