@@ -31,8 +31,7 @@ nb_ipywidgets_js = {
     "js/require.js": {},
     "js/embed-amd.js": {"data-jupyter-widgets-cdn": "_static/js/npm/"},
 }
-# Matplotlib's PNG before its text; Plotly charts come as text/html (build.py).
-nb_mime_priority_overrides = [("html", "text/plain", 100)]
+# Plotly charts come as text/html that loads no script (build.py); the page loads plotly.js.
 
 
 def _page_scripts(app, pagename, templatename, context, doctree):

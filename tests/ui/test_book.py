@@ -266,6 +266,7 @@ def test_the_drawing_pad_reads_a_stroke_with_no_kernel(reader):
 def test_widgets_that_need_a_kernel_say_so(reader, name, control):
     page = reader.open(name)
     note = page.locator(".mnist-cnn-static-note")
+    note.first.wait_for(timeout=20_000)  # the last widgets of a long page draw last
     assert note.count() == 1 and "Run the notebook to explore" in note.text_content()
     if control:
         assert page.locator(control).first.is_disabled()
