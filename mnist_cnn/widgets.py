@@ -1,4 +1,11 @@
-"""ipywidgets for the notebooks: the digit browser."""
+"""ipywidgets for the notebooks: the digit browser, the mistakes and inside browsers, the
+drawing pad.
+
+In JupyterLab the kernel does the work behind every widget. While `make book` executes the
+notebooks (`webexport.book_mode()`), the digit browser and the drawing pad also carry what
+they need to work in the static book, where no kernel answers; the other widgets say that
+the notebook must run to explore them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,13 @@ import numpy as np
 
 from .data import check_images, check_labels
 from .plots import check_index, digit_png
+from .webexport import BOOK_DIGITS, MIN_DRAWING_EXTENT, book_mode, pack_digits
+
+#: What the book says under a widget that needs a kernel to explore.
+RUN_TO_EXPLORE = (
+    "<i class='mnist-cnn-static-note'>This page is static: it shows the first choice only. "
+    "Run the notebook to explore.</i>"
+)
 
 
 def _show_figure(output: widgets.Output, figure) -> None:
@@ -37,6 +51,10 @@ class DigitBrowser(widgets.VBox):
         self.images, self.labels = images, labels
         last = len(images) - 1
         index = check_index(index, len(images))
+        in_book = book_mode()
+        if in_book:  # the page embeds the first BOOK_DIGITS digits, which JavaScript shows
+            last = min(last, BOOK_DIGITS - 1)
+            index = min(index, last)
         self.slider = widgets.IntSlider(
             value=index,
             min=0,
@@ -48,14 +66,29 @@ class DigitBrowser(widgets.VBox):
         self.number_box = widgets.BoundedIntText(
             value=index, min=0, max=last, layout=widgets.Layout(width="90px")
         )
-        # A kernel-side link, so the two stay in step in tests and in every front end.
-        self._link = widgets.link((self.slider, "value"), (self.number_box, "value"))
+        # A kernel-side link, so the two stay in step in tests and in every front end;
+        # in the book, a link in the page instead.
+        link = widgets.jslink if in_book else widgets.link
+        self._link = link((self.slider, "value"), (self.number_box, "value"))
         self.image = widgets.Image(format="png", width=280, height=280)
         self.label = widgets.HTML()
         self.slider.observe(self._show, names="value")
         controls = widgets.HBox([self.slider, self.number_box])
         caption = widgets.HTML(f"Select an index from 0 to {last:,}.")
-        super().__init__([caption, controls, widgets.HBox([self.image, self.label])])
+        shown = widgets.HBox([self.image, self.label])
+        if in_book:
+            caption.value += (
+                f" This page holds the first {last + 1:,} of the {len(images):,} digits; "
+                f"run the notebook to browse them all."
+            )
+            shown = _digit_view_class()(
+                digits=pack_digits(images[: last + 1]),
+                labels=np.asarray(labels[: last + 1], dtype=np.uint8).tobytes(),
+                total=len(images),
+                index=index,
+            )
+            self._view_link = widgets.jslink((self.slider, "value"), (shown, "index"))
+        super().__init__([caption, controls, shown])
         self._show()
 
     @property
@@ -74,6 +107,24 @@ class DigitBrowser(widgets.VBox):
             f"<div style='font-size:40px; padding:20px'>Label: <b>{label}</b></div>"
             f"<div style='padding:0 20px'>image #{index:,} of {len(self.images):,}</div>"
         )
+
+
+def _digit_view_class():
+    """DigitView: the digit and its label drawn by JavaScript from digits packed in the page
+    (the digit browser in the static book). Built on first use, like the drawing pad."""
+    from pathlib import Path
+
+    import anywidget
+    import traitlets
+
+    class DigitView(anywidget.AnyWidget):
+        _esm = Path(__file__).parent / "static" / "digit_view.js"
+        digits = traitlets.Bytes().tag(sync=True)  # webexport.pack_digits(images)
+        labels = traitlets.Bytes().tag(sync=True)  # one uint8 per digit
+        total = traitlets.Int().tag(sync=True)  # how many digits the sample holds
+        index = traitlets.Int(0).tag(sync=True)
+
+    return DigitView
 
 
 def digit_browser(images: np.ndarray, labels: np.ndarray, index: int = 0) -> DigitBrowser:
@@ -114,7 +165,11 @@ class MistakesBrowser(widgets.VBox):
         self.shown: list[int] = []
         self.caption = widgets.HTML()
         self.pair.observe(self._show, names="value")
-        super().__init__([self.pair, self.caption, self.gallery])
+        children = [self.pair, self.caption, self.gallery]
+        if book_mode():
+            self.pair.disabled = True
+            children.insert(1, widgets.HTML(RUN_TO_EXPLORE))
+        super().__init__(children)
         self._show()
 
     def _show(self, change=None) -> None:
@@ -167,6 +222,10 @@ def _drawing_pad_class():
         pixels = traitlets.List(traitlets.Int(), default_value=[0] * 784).tag(sync=True)
         scale = traitlets.Int(10).tag(sync=True)
         brush = traitlets.Float(1.2).tag(sync=True)  # pen radius, in grid cells
+        # With no kernel (the static book), the pad reads drawings itself with these
+        # weights (webexport.export_weights, as JSON); empty in JupyterLab.
+        weights = traitlets.Unicode("").tag(sync=True)
+        min_extent = traitlets.Float(MIN_DRAWING_EXTENT).tag(sync=True)
 
         @property
         def image(self) -> np.ndarray:
@@ -218,7 +277,15 @@ class DigitReader(widgets.HBox):
         side = widgets.VBox(
             [self.prediction, self.pictures], layout=widgets.Layout(margin="0 0 0 20px")
         )
-        super().__init__([self.pad, side])
+        if book_mode():  # no kernel to read drawings: the pad runs the CNN itself
+            import json
+
+            from .webexport import export_weights
+
+            self.pad.weights = json.dumps(export_weights(model), separators=(",", ":"))
+            super().__init__([self.pad])
+        else:
+            super().__init__([self.pad, side])
         self._read()
 
     def _read(self, change=None) -> None:
@@ -278,7 +345,11 @@ class InsideBrowser(widgets.VBox):
         self.shown_index: int | None = None
         self.maps: dict = {}
         self.slider.observe(self._show, names="value")
-        super().__init__([self.slider, self.figure_output])
+        children = [self.slider, self.figure_output]
+        if book_mode():
+            self.slider.disabled = True
+            children.insert(1, widgets.HTML(RUN_TO_EXPLORE))
+        super().__init__(children)
         self.add_class("mnist-cnn-inside")
         self._show()
 
