@@ -117,12 +117,24 @@ def execute(notebook: Path, destination: Path) -> float:
     return time.perf_counter() - started
 
 
-def plotly_without_cdn(notebook: Path) -> int:
-    """Give each Plotly output a text/html version that loads no script; returns how many."""
+#: The cells tools/sync_notebooks.py puts at the top of every notebook: "Open in Colab"
+#: badges (images from those services, which an offline book must not fetch) and the setup
+#: cell that installs the package elsewhere. A book reader needs neither.
+RUN_ELSEWHERE_TAGS = {"header-badges", "setup-anywhere"}
+
+
+def prepare_for_the_book(notebook: Path) -> int:
+    """Drop the run-elsewhere cells and give each Plotly output a text/html version that
+    loads no script; returns how many charts."""
     import nbformat
     import plotly.io
 
     nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if not RUN_ELSEWHERE_TAGS & set(cell.get("metadata", {}).get("tags", []))
+    ]
     count = 0
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -183,7 +195,7 @@ def main() -> None:
     install_scripts(SOURCE / "extra" / "js")
     for notebook in sorted(EXECUTED.glob("*.ipynb")):
         shutil.copy(notebook, SOURCE / notebook.name)
-        charts = plotly_without_cdn(SOURCE / notebook.name)
+        charts = prepare_for_the_book(SOURCE / notebook.name)
         if charts:
             log(f"{notebook.name}: {charts} Plotly chart(s) without the CDN")
 

@@ -19,7 +19,7 @@ INK_THRESHOLD = 0.05
 
 #: A drawing whose digit spans less than this share of the drawing's larger side is too
 #: small to read: scaled up to MNIST's 20x20 box it would be a blurred blob, not a digit.
-MIN_DIGIT_SHARE = 0.2
+MIN_DIGIT_SHARE = 0.15
 
 
 def preprocess_drawing(image: np.ndarray) -> np.ndarray:
