@@ -521,6 +521,18 @@ def check_seed(seed, name: str = "seed", allow_none: bool = True) -> int | None:
     return int(seed)
 
 
+def weights_are_finite(model) -> bool:
+    """True unless some weight of `model` is NaN or infinite (its training diverged)."""
+    return all(np.isfinite(weights).all() for weights in model.get_weights())
+
+
+def check_positive_int(value, name: str) -> int:
+    """`value` as an int of at least 1, else a ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+    return int(value)
+
+
 def check_model(model, name: str = "model") -> None:
     """Raise a clear error unless `model` is a Keras model that reads (N, 28, 28) images
     into 10 probabilities, such as one from `build_cnn` or `load_model`."""
@@ -543,7 +555,7 @@ def check_model(model, name: str = "model") -> None:
             f"{name} gives {output_shape[-1]} outputs per image, but there are {NUM_CLASSES} "
             f"digits; its last layer must be Dense({NUM_CLASSES}, activation='softmax')."
         )
-    if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+    if not weights_are_finite(model):
         raise ValueError(
             f"{name} has NaN or infinite weights (its training diverged), so it cannot read "
             f"digits; build a fresh model with build_cnn() and train it with a smaller "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import NUM_CLASSES, check_images, check_labels, check_model
+from .data import NUM_CLASSES, check_images, check_labels, check_model, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def evaluate(
     images, labels = check_images(images, labels)
     if len(images) == 0:
         raise ValueError("there are no images to evaluate: images is empty.")
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_positive_int(batch_size, "batch_size")
     if not getattr(model, "compiled", False):
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     loss, accuracy = model.evaluate(images, labels, batch_size=batch_size, verbose=0)
@@ -82,7 +82,7 @@ def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarra
     """
     check_model(model)
     images, _ = check_images(images)
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_positive_int(batch_size, "batch_size")
     if len(images) == 0:
         return np.zeros(0, np.int64), np.zeros((0, NUM_CLASSES), np.float32)
     probabilities = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
@@ -103,14 +103,6 @@ def check_probabilities(values, name: str = "probabilities", count: int | None =
     if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
         raise ValueError(f"{name} must hold numbers from 0 to 1 (no NaN).")
     return array
-
-
-def _check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
-    return int(batch_size)
 
 
 def confusion_matrix(

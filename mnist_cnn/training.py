@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._tensorflow import keras
-from .data import check_images
+from .data import check_images, check_positive_int, weights_are_finite
 from .live_chart import LiveCurves
 from .split import train_test_split
 
@@ -62,10 +62,6 @@ class _StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _weights_are_finite(model: keras.Model) -> bool:
-    return all(np.isfinite(weights).all() for weights in model.get_weights())
-
-
 def _check_callbacks(callbacks) -> list:
     callbacks = [] if callbacks is None else list(callbacks)
     for callback in callbacks:
@@ -96,7 +92,7 @@ def _check_optimizer_settings(model, learning_rate, optimizer, schedule, steps_p
         schedule or "constant", 1e-3 if learning_rate is None else learning_rate, 1
     )
     if steps_per_execution is not None:
-        _check_positive_int(steps_per_execution, "steps_per_execution")
+        check_positive_int(steps_per_execution, "steps_per_execution")
     if not getattr(model, "compiled", False) or model.optimizer is None:
         return
     current = model.optimizer
@@ -119,12 +115,6 @@ def _check_optimizer_settings(model, learning_rate, optimizer, schedule, steps_p
             f"{', '.join(ignored)} would be ignored. Build a fresh model (build_cnn()) to "
             f"train with other settings, or leave them out to go on training as before."
         )
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
-    return int(value)
 
 
 def train(
@@ -199,8 +189,8 @@ def train(
     )
     if len(train_images) == 0:
         raise ValueError("train_images is empty: there is nothing to train on.")
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_seed(seed)
     callbacks = _check_callbacks(callbacks)
     _check_optimizer_settings(model, learning_rate, optimizer, schedule, steps_per_execution)
@@ -300,7 +290,7 @@ def train(
         stopped=stopped,
     )
     losses = history.history.get("loss", [])
-    if guard.where or not all(map(math.isfinite, losses)) or not _weights_are_finite(model):
+    if guard.where or not all(map(math.isfinite, losses)) or not weights_are_finite(model):
         what = f"the loss {guard.where}" if guard.where else "the weights became NaN"
         rate = (
             f"learning_rate ({learning_rate:g}) is too high: train a fresh model (build_cnn()) "
