@@ -116,11 +116,11 @@ def note_training(
     record.stopped = stopped
     record.test = None  # the weights changed: an old test result no longer holds
     record.created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    # object.__setattr__: a plain attribute, not one Keras tracks as part of the model.
-    object.__setattr__(model, _ATTRIBUTE, record)
+    attach(model, record)
     return record
 
 
 def attach(model, record: ModelRecord | None) -> None:
-    """Give `model` the record read from its file."""
+    """Give `model` its record (or None): a plain attribute, set with object.__setattr__
+    so that Keras does not track it as part of the model."""
     object.__setattr__(model, _ATTRIBUTE, record)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -95,3 +98,27 @@ def file_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def run_notebooks(paths, models: Path, *, cwd: Path | None = None, timeout: int = 900):
+    """Run notebooks top to bottom with nbval in a separate pytest process, with
+    `MNIST_CNN_MODELS` pointing at `models`; returns the finished process."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=600",
+            *map(str, paths),
+        ],
+        cwd=cwd,
+        env={**os.environ, "MNIST_CNN_MODELS": str(models)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -5,13 +5,11 @@ models and data, not only with the small ones of tests/test_exercises.py."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_notebooks
 
 from mnist_cnn.exercises import Exercise, ex01, ex02, ex03, ex04, ex05, ex06
 
@@ -58,24 +56,6 @@ def test_every_solution_is_correct_in_its_notebook(tmp_path):
         assert len(cells) >= 3, path.name
         (tmp_path / path.name).write_text(json.dumps(notebook))
         paths.append(str(tmp_path / path.name))
-    environment = {**os.environ, "MNIST_CNN_MODELS": str(tmp_path / "models")}  # 03 saves
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "--nbval-cell-timeout=600",
-            *paths,
-        ],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    # 03 saves its model in tmp_path/models; 04-06 load it from there.
+    result = run_notebooks(paths, tmp_path / "models", cwd=tmp_path, timeout=1800)
     assert result.returncode == 0, result.stdout[-4000:]

@@ -6,12 +6,10 @@ saved); this test runs such notebooks again with an empty models folder.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_notebooks
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NEEDS_A_MODEL = [
@@ -25,23 +23,6 @@ NEEDS_A_MODEL = [
 @pytest.mark.parametrize("notebook", NEEDS_A_MODEL)
 def test_notebook_runs_without_a_saved_model(notebook, tmp_path):
     models = tmp_path / "models"
-    environment = {**os.environ, "MNIST_CNN_MODELS": str(models)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-lax",
-            "--nbval-current-env",
-            str(NOTEBOOKS / notebook),
-        ],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = run_notebooks([NOTEBOOKS / notebook], models)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert not models.exists() or not any(models.iterdir())  # it trained, and saved nothing
