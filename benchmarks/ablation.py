@@ -40,7 +40,7 @@ def main() -> int:
 
     import mnist_cnn
     from mnist_cnn import build_cnn
-    from mnist_cnn.presets import PRESETS
+    from mnist_cnn.config import PRESETS
     from mnist_cnn.training import learning_rate_schedule
 
     (train_images, train_labels), (test_images, test_labels) = mnist_cnn.load_mnist()

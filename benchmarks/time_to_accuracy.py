@@ -35,7 +35,7 @@ import numpy as np
 import mnist_cnn
 from mnist_cnn import CNNConfig, build_cnn
 from mnist_cnn._tensorflow import keras, tf
-from mnist_cnn.presets import PRESETS
+from mnist_cnn.config import PRESETS
 from mnist_cnn.training import learning_rate_schedule
 
 TARGET = 0.99

@@ -25,29 +25,20 @@ import time
 import numpy as np
 
 import mnist_cnn
-from mnist_cnn import CNNConfig, build_cnn, train
+from mnist_cnn import PRESETS, CNNConfig, build_cnn, train
 from mnist_cnn.live_chart import LiveCurves, figure_bundle
 
 # The notebook-03 defaults.
-SAMPLE_SIZE, TRAIN_FRACTION, EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED = 10_000, 0.8, 15, 64, 3e-3, 0
+SAMPLE_SIZE, TRAIN_FRACTION, SEED = 10_000, 0.8, 0
+TUTORIAL = PRESETS["tutorial"].training
 KERAS_SIMPLE_CONVNET = CNNConfig(filters=(32, 64), kernel_size=3, dropout=0.5, name="keras_convnet")
 
 
 def notebook_training(train_images, train_labels, callbacks=()):
     model = build_cnn(seed=SEED)
     start = time.perf_counter()
-    train(
-        model,
-        train_images,
-        train_labels,
-        epochs=EPOCHS,
-        batch_size=BATCH_SIZE,
-        learning_rate=LEARNING_RATE,
-        seed=SEED,
-        live_plot=False,
-        callbacks=callbacks,
-        verbose=0,
-    )
+    # The tutorial preset, as notebook 03 trains it.
+    train(model, train_images, train_labels, live_plot=False, callbacks=callbacks, verbose=0)
     return model, time.perf_counter() - start
 
 
@@ -127,8 +118,8 @@ def main() -> int:
     plain = float(np.median(plain_times))
     live_ratio = float(np.median(np.array(live_times) / np.array(plain_times)))
     print(
-        f"1. notebook-03 training: {EPOCHS} epochs of {len(train_images) * 0.9:,.0f} images, "
-        f"batch {BATCH_SIZE}"
+        f"1. notebook-03 training: {TUTORIAL.epochs} epochs of {len(train_images) * 0.9:,.0f} "
+        f"images, batch {TUTORIAL.batch_size}"
     )
     print(
         f"   wall time {plain:.1f} s (median of {repeats}; target <= 60 s): {verdict(plain <= 60)}"

@@ -113,7 +113,9 @@ def execute(notebook: Path, destination: Path) -> float:
         resources={"metadata": {"path": str(destination.parent)}},
     )
     client.execute()
-    nbformat.write(nb, destination)
+    partial = destination.with_name(f".{destination.name}.partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, destination)  # a build stopped here leaves no half-written notebook
     return time.perf_counter() - started
 
 
@@ -153,6 +155,27 @@ def prepare_for_the_book(notebook: Path) -> int:
     return count
 
 
+def check_executed(notebooks: list[Path]) -> None:
+    """Refuse to build from executed notebooks that are missing or older than their source
+    (an earlier build stopped part way, or a notebook changed since)."""
+    missing = [n.name for n in notebooks if not (EXECUTED / n.name).is_file()]
+    stale = [
+        n.name
+        for n in notebooks
+        if n.name not in missing and (EXECUTED / n.name).stat().st_mtime < n.stat().st_mtime
+    ]
+    if missing or stale:
+        problems = "; ".join(
+            f"{what}: {', '.join(names)}"
+            for what, names in (("not executed", missing), ("changed since", stale))
+            if names
+        )
+        sys.exit(
+            f"--skip-execute needs every notebook executed by an earlier build ({problems}). "
+            f"Run python book/build.py without --skip-execute."
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,7 +192,9 @@ def main() -> None:
     started = time.perf_counter()
     notebooks = sorted((REPOSITORY / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-    if not arguments.skip_execute or not EXECUTED.is_dir():
+    if arguments.skip_execute and EXECUTED.is_dir():
+        check_executed(notebooks)
+    else:
         shutil.rmtree(EXECUTED, ignore_errors=True)
         EXECUTED.mkdir(parents=True)
         models = BUILD / "models"

@@ -14,17 +14,8 @@ import os
 # be set before TensorFlow is first imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .data import (  # noqa: E402
-    IMAGE_SIZE,
-    NUM_CLASSES,
-    MNISTFileError,
-    check_images,
-    check_labels,
-    check_pixels,
-    default_data_dir,
-    load_mnist,
-    load_sample,
-)
+from .checks import IMAGE_SIZE, NUM_CLASSES, check_images, check_labels, check_pixels  # noqa: E402
+from .data import MNISTFileError, default_data_dir, load_mnist, load_sample  # noqa: E402
 from .split import train_test_split  # noqa: E402
 
 __version__ = "0.1.0"
@@ -60,21 +51,23 @@ _LAZY = {
     "class_report": "evaluation",
     "most_confused": "evaluation",
     "mistakes": "evaluation",
+    "CNNConfig": "config",
+    "TrainingConfig": "config",
+    "Preset": "config",
+    "PRESETS": "config",
+    "load_benchmark_results": "config",
     # These import TensorFlow (a few seconds, once).
     "keras": "_tensorflow",
-    "CNNConfig": "model",
     "build_cnn": "model",
     "layer_table": "model",
-    "save_model": "model",
-    "load_model": "model",
-    "model_record": "model",
+    "save_model": "saving",
+    "load_model": "saving",
+    "model_record": "saving",
     "TrainingDivergedError": "training",
     "train": "training",
     "plot_history": "live_chart",
     "LiveCurves": "live_chart",
     "load_or_train": "training",
-    "PRESETS": "presets",
-    "load_benchmark_results": "presets",
     "evaluate": "evaluation",
     "predict": "evaluation",
 }

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
+import threading
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
-from .data import NUM_CLASSES, load_mnist, load_sample
-from .presets import PRESETS
-from .split import train_test_split
+from .checks import NUM_CLASSES
+from .config import PRESETS, replace
+from .data import load_mnist, load_sample
+from .split import SplitError, train_test_split
 
 
 def _fraction(text: str) -> float:
@@ -40,7 +44,7 @@ def _positive(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    from .data import MAX_SEED
+    from .checks import MAX_SEED
 
     try:
         value = int(text)
@@ -95,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--output", type=Path, help="where to save (default models/<model name>.keras)"
     )
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the --output model even if it was trained for more epochs",
+    )
 
     evaluate = commands.add_parser("evaluate", help="evaluate a saved model on the MNIST test set")
     evaluate.add_argument("path", type=Path, help="a .keras file saved by `train`")
@@ -112,7 +121,7 @@ def _save_somewhere(model, path: Path, **record) -> Path:
     """Save `model` to `path`; if that fails, to a temporary folder, so training is not lost."""
     import tempfile
 
-    from .model import save_model
+    from .saving import save_model
 
     try:
         return save_model(model, path, **record)
@@ -130,106 +139,136 @@ def _save_somewhere(model, path: Path, **record) -> Path:
         return saved
 
 
-def run_train(arguments) -> int:
-    from ._tensorflow import keras
-    from .evaluation import evaluate
-    from .model import build_cnn, check_destination
-    from .split import SplitError
-    from .training import TrainingDivergedError, train
+def _load_data(arguments):
+    """The training and test images the arguments ask for, and how to describe them."""
+    if arguments.full:
+        (train_images, train_labels), test = load_mnist()
+        where = "all 60,000 training images; test: the official 10,000"
+        return (
+            (train_images, train_labels),
+            test,
+            where,
+            (
+                "all of MNIST's training set",
+                "the official MNIST test set",
+            ),
+        )
+    images, labels = load_sample(arguments.sample_size, seed=arguments.seed)
+    try:
+        train_part, test = train_test_split(
+            images, labels, arguments.train_fraction, seed=arguments.seed
+        )
+    except SplitError as error:
+        raise _UsageError(
+            f"--sample-size {arguments.sample_size} with --train-fraction "
+            f"{arguments.train_fraction} leaves digit(s) {error.lacking} out of the {error.part} "
+            f"part; use a larger --sample-size or a --train-fraction closer to 0.5."
+        ) from None
+    where = (
+        f"{len(train_part[0]):,} of a {len(images):,}-image sample; "
+        f"test: the other {len(test[0]):,}"
+    )
+    data = (
+        f"{len(images):,}-image sample of MNIST's training set (seed {arguments.seed}), "
+        f"{arguments.train_fraction:.0%} part"
+    )
+    return (
+        train_part,
+        test,
+        where,
+        (data, f"the other {1 - arguments.train_fraction:.0%} of that sample"),
+    )
 
-    preset = PRESETS[arguments.preset]
-    settings = preset.training
-    epochs = arguments.epochs or settings.epochs
-    # Check where the model will go before spending minutes training it.
+
+class _UsageError(ValueError):
+    """Arguments that cannot work together: exit 2, as argparse does."""
+
+
+def _check_output(arguments, preset, epochs: int) -> Path:
+    """The --output path, checked before training: writable, and not a model trained more."""
+    from .provenance import read_record
+    from .saving import check_destination
+
     try:
         destination = check_destination(arguments.output, preset.model.name)
     except (ValueError, OSError) as error:
-        print(f"error: --output: {error}", file=sys.stderr)
-        return 2
-    if arguments.full:
-        (train_images, train_labels), (test_images, test_labels) = load_mnist()
-        where = "all 60,000 training images; test: the official 10,000"
-        data, test_data = "all of MNIST's training set", "the official MNIST test set"
-    else:
-        images, labels = load_sample(arguments.sample_size, seed=arguments.seed)
-        try:
-            (train_images, train_labels), (test_images, test_labels) = train_test_split(
-                images, labels, arguments.train_fraction, seed=arguments.seed
-            )
-        except SplitError as error:
-            print(
-                f"error: --sample-size {arguments.sample_size} with --train-fraction "
-                f"{arguments.train_fraction} leaves digit(s) {error.lacking} out of the "
-                f"{error.part} part; use a larger --sample-size or a --train-fraction closer "
-                f"to 0.5.",
-                file=sys.stderr,
-            )
-            return 2
-        where = (
-            f"{len(train_images):,} of a {len(images):,}-image sample; "
-            f"test: the other {len(test_images):,}"
+        raise _UsageError(f"--output: {error}") from None
+    old = read_record(destination) if zipfile.is_zipfile(destination) else None
+    if old is not None and old.epochs > epochs and not arguments.overwrite:
+        raise _UsageError(
+            f"--output: {destination} holds a model trained for {old.epochs} epochs "
+            f"({old.data}); this run trains {epochs}, so saving would replace it with one "
+            f"trained less. Give another --output, or add --overwrite to replace it."
         )
-        data = (
-            f"{len(images):,}-image sample of MNIST's training set (seed {arguments.seed}), "
-            f"{arguments.train_fraction:.0%} part"
-        )
-        test_data = f"the other {1 - arguments.train_fraction:.0%} of that sample"
+    return destination
+
+
+def run_train(arguments) -> int:
+    preset = PRESETS[arguments.preset]
+    overrides = {
+        "seed": arguments.seed,
+        **({"epochs": arguments.epochs} if arguments.epochs else {}),
+    }
+    config = replace(preset.training, overrides)
+    # What can be checked without TensorFlow is checked before it starts (a few seconds).
+    destination = _check_output(arguments, preset, config.epochs)
+    (train_images, train_labels), (test_images, test_labels), where, (data, test_data) = _load_data(
+        arguments
+    )
+    from ._tensorflow import keras
+    from .evaluation import evaluate
+    from .model import build_cnn
+    from .training import TrainingDivergedError, train
+
     model = build_cnn(preset.model, seed=arguments.seed)
     print(
-        f"preset {arguments.preset}: {model.count_params():,} parameters, {epochs} epochs, "
-        f"batch {settings.batch_size}; training on {where}"
+        f"preset {arguments.preset}: {model.count_params():,} parameters, {config.epochs} epochs, "
+        f"batch {config.batch_size}; training on {where}"
     )
-
     started = time.perf_counter()
 
     class EpochLine(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            print(
-                f"epoch {epoch + 1:>3}/{epochs}  loss {logs.get('loss', math.nan):.4f}  "
-                f"accuracy {logs.get('accuracy', math.nan):.4f}  "
-                f"val_loss {logs.get('val_loss', math.nan):.4f}  "
-                f"val_accuracy {logs.get('val_accuracy', math.nan):.4f}  "
-                f"{time.perf_counter() - started:6.1f} s",
-                flush=True,
+            values = "  ".join(
+                f"{key} {(logs or {}).get(key, math.nan):.4f}"
+                for key in ("loss", "accuracy", "val_loss", "val_accuracy")
             )
+            seconds = time.perf_counter() - started
+            print(f"epoch {epoch + 1:>3}/{config.epochs}  {values}  {seconds:6.1f} s", flush=True)
 
     try:
-        train(
+        history = train(
             model,
             train_images,
             train_labels,
-            epochs=epochs,
-            batch_size=settings.batch_size,
-            learning_rate=settings.learning_rate,
-            schedule=settings.schedule,
-            steps_per_execution=settings.steps_per_execution,
-            validation_fraction=settings.validation_fraction,
-            seed=arguments.seed,
+            config,
             live_plot=False,
             callbacks=[EpochLine()],
             verbose=0,
-            keep_on_interrupt=False,
         )
-    except KeyboardInterrupt:
-        kept = f"; {destination} is unchanged" if destination.exists() else ""
-        print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
-        return 130
     except SplitError as error:
-        print(
-            f"error: the validation hold-out ({settings.validation_fraction:.0%} of the "
+        raise _UsageError(
+            f"the validation hold-out ({config.validation_fraction:.0%} of the "
             f"{len(train_images):,} training images) would lack digit(s) {error.lacking}; use "
-            f"a larger --sample-size.",
-            file=sys.stderr,
-        )
-        return 2
+            f"a larger --sample-size."
+        ) from None
     except TrainingDivergedError as error:
         print(f"error: {error} Nothing was saved.", file=sys.stderr)
         return 1
+    if history.stopped and history.stopped.startswith("interrupted"):
+        kept = f"; {destination} is unchanged" if destination.exists() else ""
+        print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
+        return 130
     result = evaluate(model, test_images, test_labels)
     print(f"test: {result}")
     path = _save_somewhere(
-        model, destination, data=data, preset=arguments.preset, test=result, test_data=test_data
+        model,
+        destination,
+        overwrite=True,  # checked before training, against the epochs this run would train
+        data=data,
+        preset=arguments.preset,
+        test=result,
+        test_data=test_data,
     )
     print(f"saved to {path}")
     return 0
@@ -237,8 +276,8 @@ def run_train(arguments) -> int:
 
 def run_evaluate(arguments) -> int:
     from .evaluation import confusion_matrix, evaluate, predict
-    from .model import load_model
     from .provenance import record_of
+    from .saving import load_model
 
     model = load_model(arguments.path)
     record = record_of(model)
@@ -259,10 +298,16 @@ def run_evaluate(arguments) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM ends the run through Python, so a half-written file is removed on the way.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         if arguments.command == "train":
             return run_train(arguments)
         return run_evaluate(arguments)
+    except _UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, TypeError) as error:  # bad data or files: one line, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 1

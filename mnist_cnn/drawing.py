@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import IMAGE_SIZE, check_model, check_pixels
+from .checks import IMAGE_SIZE, check_model, check_pixels
 
 BOX = 20  # MNIST digits fit in a 20x20 box inside the 28x28 image
 

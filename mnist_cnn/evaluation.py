@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import NUM_CLASSES, check_images, check_labels, check_model, check_positive_int
+from .checks import (
+    NUM_CLASSES,
+    check_images,
+    check_labels,
+    check_matrix,
+    check_model,
+    check_positive_int,
+    check_probabilities,
+)
 
 
 @dataclass(frozen=True)
@@ -45,21 +53,25 @@ def evaluate(
 ) -> Evaluation:
     """Loss (cross-entropy) and accuracy of `model` on `images`, as plain floats.
 
-    Images follow the input contract of `check_images` (uint8 0-255 or floats 0-1). If
-    the model's record shows it was trained on some of these images, the result's
-    `seen_in_training` counts them and a warning says so (unless `warn_if_seen` is False,
-    for when you measure accuracy on the training images on purpose).
+    Both are computed here from the model's predictions, whatever the model was compiled
+    with (or if it was not compiled at all); the model is not changed. Images follow the
+    input contract of `check_images` (uint8 0-255 or floats 0-1). If the model's record
+    shows it was trained on some of these images, the result's `seen_in_training` counts
+    them and a warning says so (unless `warn_if_seen` is False, for when you measure
+    accuracy on the training images on purpose).
     """
     from .provenance import record_of
 
-    check_model(model)
     images, labels = check_images(images, labels)
     if len(images) == 0:
         raise ValueError("there are no images to evaluate: images is empty.")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not getattr(model, "compiled", False):
-        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    loss, accuracy = model.evaluate(images, labels, batch_size=batch_size, verbose=0)
+    if not isinstance(warn_if_seen, bool):
+        raise ValueError(f"warn_if_seen must be True or False, got {warn_if_seen!r}.")
+    predicted, probabilities = predict(model, images, batch_size)
+    # Cross-entropy as Keras computes it: probabilities clipped to [1e-7, 1 - 1e-7].
+    chosen = np.clip(probabilities[np.arange(len(labels)), labels].astype(np.float64), 1e-7, 1)
+    loss = float(-np.log(chosen).mean())
+    accuracy = float((predicted == labels).mean())
     record = record_of(model)
     seen = record.overlap(images) if record is not None else 0
     if seen and warn_if_seen:
@@ -69,7 +81,7 @@ def evaluate(
             f"it generalises. Evaluate on images it was not trained on (the test part).",
             stacklevel=2,
         )
-    return Evaluation(float(loss), float(accuracy), len(images), seen)
+    return Evaluation(loss, accuracy, len(images), seen)
 
 
 def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -79,30 +91,26 @@ def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarra
 
     Returns:
         `(classes, probabilities)`: int arrays of shape (N,) and float arrays (N, 10).
+
+    Raises:
+        ValueError: the model's outputs are not probabilities (e.g. its last layer has no
+            softmax), besides the input checks.
     """
     check_model(model)
     images, _ = check_images(images)
     batch_size = check_positive_int(batch_size, "batch_size")
     if len(images) == 0:
         return np.zeros(0, np.int64), np.zeros((0, NUM_CLASSES), np.float32)
-    probabilities = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
-    return probabilities.argmax(axis=1), probabilities
-
-
-def check_probabilities(values, name: str = "probabilities", count: int | None = None):
-    """Probabilities as an array of shape (N, classes), each from 0 to 1; N = `count` if given."""
-    array = np.asarray(values)
-    if array.ndim != 2 or array.shape[1] < 2 or (count is not None and len(array) != count):
-        rows = "N" if count is None else f"{count:,}"
+    outputs = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
+    sums = outputs.sum(axis=1)
+    if not np.isfinite(outputs).all() or outputs.min() < 0 or np.abs(sums - 1).max() > 1e-3:
         raise ValueError(
-            f"{name} must have shape ({rows}, {NUM_CLASSES}), one row of probabilities per "
-            f"image (as predict() returns), got {array.shape}."
+            f"model's outputs are not probabilities (they run from {np.nanmin(outputs):.3g} to "
+            f"{np.nanmax(outputs):.3g}, rows summing to {np.nanmin(sums):.3g}-"
+            f"{np.nanmax(sums):.3g}): its last layer needs activation='softmax' (or add "
+            f"keras.layers.Softmax() after a layer that gives logits)."
         )
-    if array.dtype.kind not in "iuf" or array.dtype == bool:
-        raise ValueError(f"{name} must hold numbers from 0 to 1, got dtype {array.dtype}.")
-    if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
-        raise ValueError(f"{name} must hold numbers from 0 to 1 (no NaN).")
-    return array
+    return outputs.argmax(axis=1), outputs
 
 
 def confusion_matrix(
@@ -125,49 +133,6 @@ def confusion_matrix(
         raise ValueError("true_labels is empty: there is nothing to count.")
     counts = np.bincount(true * num_classes + predicted, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)
-
-
-def check_matrix(matrix, name: str = "matrix", *, shares: bool = False) -> np.ndarray:
-    """A confusion matrix, checked: square, finite, non-negative, and whole counts
-    (or, when `shares` is True, counts or shares from 0 to 1).
-
-    Raises:
-        ValueError: naming what is wrong and how to get a matrix of counts.
-    """
-    array = np.asarray(matrix)
-    if array.dtype.kind not in "iuf" or array.dtype == bool:
-        raise ValueError(
-            f"{name} must hold numbers (counts from confusion_matrix), got dtype {array.dtype}."
-        )
-    if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] == 0:
-        raise ValueError(
-            f"{name} must be a square table (rows: actual digits, columns: predicted ones), "
-            f"got shape {array.shape}; make one with confusion_matrix(true_labels, "
-            f"predicted_labels)."
-        )
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values; counts must be numbers.")
-    if (array < 0).any():
-        raise ValueError(
-            f"{name} contains negative values (e.g. {array.min()}); counts cannot be negative."
-        )
-    if array.sum() == 0:
-        raise ValueError(
-            f"{name} counts no images (every cell is 0): there is nothing to report; make it "
-            f"with confusion_matrix(true_labels, predicted_labels)."
-        )
-    if (array != np.rint(array)).any():
-        if not shares:
-            raise ValueError(
-                f"{name} holds fractions, not counts: it looks normalised already. Pass the "
-                f"counts from confusion_matrix() and let normalize= compute the shares."
-            )
-        if array.max() > 1:
-            raise ValueError(
-                f"{name} must hold whole counts, or shares from 0 to 1, got values up to "
-                f"{array.max():g} with fractions."
-            )
-    return array
 
 
 def normalize_matrix(matrix: np.ndarray, normalize: str | None) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._tensorflow import keras, tf
-from .data import check_digit, check_model
+from .checks import check_digit, check_model
 
 
 def stages(model: keras.Model) -> list[keras.layers.Layer]:

@@ -75,11 +75,25 @@ def _let_clicks_through(button) -> bool:
     return True
 
 
+def check_smoothing(smoothing) -> float:
+    """`smoothing` as a float from 0 (none) up to, not including, 1."""
+    try:
+        value = math.nan if isinstance(smoothing, (bool, str, bytes)) else float(smoothing)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0 <= value < 1:  # False for NaN too
+        raise ValueError(
+            f"smoothing must be a number from 0 (no smoothing) up to, not including, 1 "
+            f"(0.9 averages about the last 10 batches), got {smoothing!r}."
+        )
+    return value
+
+
 class TrainingRecord:
     """Loss and accuracy as training goes: per batch (smoothed) and per epoch."""
 
     def __init__(self, smoothing: float = 0.9):
-        self.smoothing = smoothing
+        self.smoothing = check_smoothing(smoothing)
         self.batch_x: list[float] = []  # position in epochs, e.g. 2.5 = halfway through epoch 3
         self.batch_loss: list[float] = []
         self.batch_accuracy: list[float] = []
@@ -114,10 +128,15 @@ class TrainingRecord:
             self.epochs.setdefault(name, []).append(float(value))
 
 
+def _gaps(values: list[float]) -> list[float | None]:
+    """NaN and infinite values as gaps (None), which JSON, and so Plotly, can carry."""
+    return [value if math.isfinite(value) else None for value in values]
+
+
 def _thin(xs: list[float], ys: list[float], most: int = 600) -> tuple[list, list]:
     """At most `most` points, so long runs stay quick to send and draw."""
     step = max(1, math.ceil(len(xs) / most))
-    return xs[::step], ys[::step]
+    return xs[::step], _gaps(ys[::step])
 
 
 def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
@@ -157,7 +176,7 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
                         "type": "scatter",
                         "mode": "lines+markers",
                         "x": record.epoch_x,
-                        "y": record.epochs[key],
+                        "y": _gaps(record.epochs[key]),
                         "name": name,
                         "legendgroup": group,
                         "showlegend": legend,
@@ -277,8 +296,9 @@ class LiveCurves(keras.callbacks.Callback):
 
     In a notebook it shows a Stop button and a Plotly chart, redrawn at most every
     `min_interval` seconds (and at every epoch end). The button ends training after the
-    current batch; the weights and the history so far are kept. A NaN loss also stops
-    training, with an explanation. Outside a notebook it shows nothing and costs little.
+    current batch; the weights and the history so far are kept. (`train()` also stops a run
+    whose loss becomes NaN, and the chart says why.) Outside a notebook it shows nothing and
+    costs little.
     """
 
     def __init__(
@@ -288,12 +308,20 @@ class LiveCurves(keras.callbacks.Callback):
         smoothing: float = 0.9,
         title: str = "Training",
         show: Callable[[dict], None] | None = None,
+        finish_on_train_end: bool = True,
     ):
         super().__init__()
-        self.min_interval = min_interval
-        self.smoothing = smoothing
-        self.title = title
+        if (
+            isinstance(min_interval, bool)
+            or not isinstance(min_interval, (int, float))
+            or not (0 <= min_interval < math.inf)
+        ):
+            raise ValueError(f"min_interval must be seconds (0 or more), got {min_interval!r}.")
+        self.min_interval = float(min_interval)
         self.record = TrainingRecord(smoothing)
+        self.smoothing = self.record.smoothing
+        self.title = str(title)
+        self.finish_on_train_end = finish_on_train_end
         self.stop_requested = False
         self.stopped_because: str | None = None
         self._show = show
@@ -388,18 +416,7 @@ class LiveCurves(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None) -> None:
         logs = logs or {}
         self.record.add_batch(self._epoch, batch, self._steps, logs)
-        loss = float(logs.get("loss", 0.0))
-        if not math.isfinite(loss):
-            self.stopped_because = "the loss became NaN"
-            self.model.stop_training = True
-            message = (
-                f"Training stopped: the loss became {loss} at epoch {self._epoch + 1}, batch "
-                f"{batch + 1}, so the weights are no longer usable numbers. This usually means "
-                f"the learning rate is too high: build a fresh model and train with a smaller "
-                f"learning_rate (e.g. 10 times smaller)."
-            )
-            self._set_status(message)  # train() raises TrainingDivergedError with the same advice
-        elif self.stop_requested:
+        if self.stop_requested:
             self.stopped_because = "Stop button"
             self.model.stop_training = True
         if time.perf_counter() - self._last_draw >= self.min_interval:
@@ -412,12 +429,15 @@ class LiveCurves(keras.callbacks.Callback):
         self._draw()
 
     def on_train_end(self, logs=None) -> None:
-        self.finish()
+        if self.finish_on_train_end:
+            done = len(self.record.epoch_x)
+            epochs = self.params.get("epochs") or done
+            self.finish(None if done >= epochs else f"a callback, after {done} of {epochs} epochs")
 
-    def finish(self, interrupted: bool = False) -> None:
-        """Draw the final chart and say how training ended."""
-        if interrupted and not self.stopped_because:
-            self.stopped_because = "interrupted"
+    def finish(self, stopped: str | None = None) -> None:
+        """Draw the final chart and say how training ended: `stopped` is why it ended early
+        (the Stop button's reason is kept when it was pressed)."""
+        self.stopped_because = self.stopped_because or stopped
         seconds = time.perf_counter() - self._started
         done = len(self.record.epoch_x)
         if self.stopped_because:

@@ -15,16 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .data import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images, check_labels
-
-
-def check_index(index: int, count: int) -> int:
-    """Return `index` as an int, or raise IndexError naming the allowed range."""
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise IndexError(f"index must be a whole number from 0 to {count - 1}, got {index!r}.")
-    if not 0 <= index < count:
-        raise IndexError(f"index {index} is out of range: choose one from 0 to {count - 1}.")
-    return int(index)
+from .checks import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images, check_index, check_labels
 
 
 def digit_png(image: np.ndarray, scale: int = 10) -> bytes:
@@ -217,7 +208,8 @@ def plot_confusion_matrix(
     """
     import plotly.graph_objects as go
 
-    from .evaluation import check_matrix, normalize_matrix
+    from .checks import check_matrix
+    from .evaluation import normalize_matrix
 
     matrix = check_matrix(matrix)
     shares = normalize_matrix(matrix, normalize)
@@ -312,7 +304,8 @@ def plot_confusion_matrix(
 
 def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = None) -> Figure:
     """The same confusion matrix as a matplotlib figure, for static exports and print."""
-    from .evaluation import check_matrix, normalize_matrix
+    from .checks import check_matrix
+    from .evaluation import normalize_matrix
 
     matrix = check_matrix(matrix)
     shares = normalize_matrix(matrix, normalize)
@@ -351,7 +344,7 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
 
 def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
     """Bar chart of each digit's accuracy (recall): the share of its images read correctly."""
-    from .evaluation import check_matrix
+    from .checks import check_matrix
 
     matrix = check_matrix(matrix)
     totals = matrix.sum(axis=1)
@@ -380,7 +373,7 @@ def plot_mistakes(
 ) -> Figure:
     """A gallery of mistakes: each image with its actual and predicted digit and the
     model's ten probabilities as bars (red: the wrong guess, green: the right digit)."""
-    from .evaluation import check_probabilities
+    from .checks import check_probabilities
 
     images, true_labels = check_images(images, true_labels, labels_name="true_labels")
     predicted_labels = check_labels(predicted_labels, "predicted_labels", count=len(images))
@@ -446,6 +439,15 @@ def plot_drawing_and_prediction(
     drawn: np.ndarray, prepared: np.ndarray, probabilities: np.ndarray
 ) -> Figure:
     """The drawing as drawn, as prepared the MNIST way, and the model's probabilities."""
+    from .checks import check_pixels, check_probabilities
+
+    drawn = check_pixels(drawn, "drawn")
+    if drawn.ndim != 2:
+        raise ValueError(f"drawn must be one grey-scale drawing (2-D), got shape {drawn.shape}.")
+    prepared = check_digit(prepared, "prepared")
+    probabilities = check_probabilities([probabilities], "probabilities", count=1)[0]
+    if probabilities.shape != (NUM_CLASSES,):
+        raise ValueError(f"probabilities must be 10 numbers, got shape {probabilities.shape}.")
     figure, axes = plt.subplots(
         1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]}, layout="constrained"
     )

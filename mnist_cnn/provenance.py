@@ -13,7 +13,10 @@ import base64
 import datetime
 import hashlib
 import json
+import warnings
+import zipfile
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -82,13 +85,75 @@ class ModelRecord:
 
     @classmethod
     def from_json(cls, text: str) -> ModelRecord:
+        """The record written by `to_json`, every field checked.
+
+        Raises:
+            ValueError: the text is not such a record (damaged, or edited by hand).
+        """
         values = json.loads(text)
-        known = {item.name for item in fields(cls)}
+        if not isinstance(values, dict):
+            raise ValueError(f"the record is a {type(values).__name__}, not an object")
+        known = {item.name: item for item in fields(cls)}
         values = {key: value for key, value in values.items() if key in known}
-        values["seen"] = np.frombuffer(base64.b64decode(values.get("seen", "")), "<u8").astype(
+        seen = values.get("seen", "")
+        if not isinstance(seen, str):
+            raise ValueError("its 'seen' fingerprints are not text")
+        values["seen"] = np.frombuffer(base64.b64decode(seen, validate=True), "<u8").astype(
             np.uint64
         )
-        return cls(**values)
+        record = cls(**values)
+        for name, kinds in _FIELD_TYPES.items():
+            value = getattr(record, name)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise ValueError(f"its {name!r} is {value!r}")
+            if isinstance(value, int) and value < 0:
+                raise ValueError(f"its {name!r} is negative ({value})")
+        if record.trained_on != len(record.seen):
+            raise ValueError(
+                f"it counts {record.trained_on} images but has {len(record.seen)} fingerprints"
+            )
+        test = record.test
+        if test is not None and not (
+            isinstance(test, dict)
+            and all(isinstance(test.get(key), (int, float)) for key in ("accuracy", "loss"))
+            and isinstance(test.get("count"), int)
+            and not isinstance(test.get("count"), bool)
+            and test["count"] > 0
+            and 0 <= test["accuracy"] <= 1
+        ):
+            raise ValueError(f"its test result is {test!r}")
+        return record
+
+
+#: What each field of a `ModelRecord` read from a file must be.
+_FIELD_TYPES = {
+    "data": str,
+    "trained_on": int,
+    "validated_on": int,
+    "seed": (int, type(None)),
+    "preset": (str, type(None)),
+    "epochs": int,
+    "stopped": (str, type(None)),
+    "created": str,
+}
+
+
+def read_record(path) -> ModelRecord | None:
+    """The record saved in the `.keras` file at `path`, or None when it has none. A record
+    that cannot be read is warned about and left out: the model itself is still good."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if RECORD_ENTRY not in archive.namelist():
+                return None
+            return ModelRecord.from_json(archive.read(RECORD_ENTRY).decode())
+    except Exception as error:  # a damaged zip, JSON or field: all mean "no usable record"
+        warnings.warn(
+            f"the record of what {Path(path).name} was trained on is damaged "
+            f"({type(error).__name__}: {error}), so it is left out; the model itself is "
+            f"unaffected, but mnist_cnn cannot tell which images it has seen.",
+            stacklevel=3,
+        )
+        return None
 
 
 def record_of(model) -> ModelRecord | None:

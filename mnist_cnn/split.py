@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from .checks import IMAGE_SIZE, check_fraction, check_labels, check_pixels, check_seed
 
 
 def stratified_choice(
@@ -75,25 +75,6 @@ def split_indices(
     return train_index, test_index
 
 
-def check_fraction(value, name: str, *, allow_zero: bool = False) -> float:
-    """`value` as a float strictly between 0 and 1 (or 0 when `allow_zero`), else a
-    ValueError naming `name`."""
-    low = "0 (inclusive)" if allow_zero else "0"
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        fraction = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number from {low} to 1, got {value!r}.") from None
-    if math.isnan(fraction) or not (0.0 <= fraction < 1.0 if allow_zero else 0.0 < fraction < 1.0):
-        example = "0.1 holds out 10%" if allow_zero else "0.8 keeps 80% for training"
-        raise ValueError(
-            f"{name} must be {'from 0 up to' if allow_zero else 'strictly between 0 and'} 1 "
-            f"({example}), got {value!r}."
-        )
-    return fraction
-
-
 def train_test_split(
     images: np.ndarray,
     labels: np.ndarray,
@@ -122,8 +103,6 @@ def train_test_split(
             (N, 28, 28) images outside the input contract (`check_images`), for images and labels of
             different lengths, or when a part (or, stratified, a class in a part) would be empty.
     """
-    from .data import IMAGE_SIZE, check_labels, check_pixels, check_seed
-
     images = np.asarray(images)
     labels = check_labels(labels, "labels")
     if images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE):

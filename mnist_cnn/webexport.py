@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from .data import IMAGE_SIZE, check_images
+from .checks import IMAGE_SIZE, check_images, check_model
 from .drawing import MIN_DIGIT_SHARE
 
 #: A drawing whose ink (its bounding box) spans less than this share of the drawing's
@@ -66,12 +66,11 @@ def export_weights(model) -> dict:
     Layers that do nothing at inference (reshape, dropout, random shifts) are left out.
 
     Raises:
-        ValueError: the model holds a layer the JavaScript forward pass cannot run, or its
-            input is not one 28x28 image.
+        ValueError: the model is not a 28x28-image-to-10-probabilities model with finite
+            weights, or holds a layer (or an order of layers) the JavaScript forward pass
+            cannot run.
     """
-    input_shape = tuple(model.inputs[0].shape[1:])
-    if input_shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"the model must take (28, 28) images, it takes {input_shape}.")
+    check_model(model)
     layers = []
     exported = 0
     for layer in model.layers:
@@ -110,6 +109,8 @@ def export_weights(model) -> dict:
             layers.append({"type": "maxpool", "size": int(pool[0])})
         elif kind == "Flatten":
             layers.append({"type": "flatten"})
+        elif kind == "Softmax" and layers and layers[-1].get("activation") == "linear":
+            layers[-1]["activation"] = "softmax"  # Dense(10) then Softmax(): one step in JS
         elif kind == "Dense":
             kernel = weights[0]
             bias = weights[1] if config["use_bias"] else np.zeros(kernel.shape[-1], np.float32)
@@ -133,7 +134,28 @@ def export_weights(model) -> dict:
         raise ValueError(
             f"exported {exported:,} of the model's {model.count_params():,} parameters."
         )
+    _check_order(layers)
     return {"format": FORMAT, "name": model.name, "parameters": exported, "layers": layers}
+
+
+def _check_order(layers: list[dict]) -> None:
+    """Refuse an order of layers the page's script cannot run: it reads a 28x28 image
+    through convolutions and pooling, flattens it once, then runs dense layers, the last
+    one with softmax."""
+    kinds = [layer["type"] for layer in layers if layer["type"] != "rescale"]
+    flat_at = kinds.index("flatten") if "flatten" in kinds else len(kinds)
+    before, after = kinds[:flat_at], kinds[flat_at + 1 :]
+    if (
+        any(kind not in ("conv2d", "maxpool") for kind in before)
+        or not after
+        or any(kind != "dense" for kind in after)
+        or layers[-1].get("activation") != "softmax"
+    ):
+        raise ValueError(
+            f"the layers run {' -> '.join(kinds) or 'nothing'}, an order the drawing pad's "
+            f"script cannot run: it needs convolutions and pooling, one Flatten, then Dense "
+            f"layers, the last with activation='softmax' (as build_cnn makes them)."
+        )
 
 
 def _activation(layer, config) -> str:
@@ -150,9 +172,8 @@ def _activation(layer, config) -> str:
 
 def pack_digits(images: np.ndarray) -> bytes:
     """N 28x28 uint8 digits as gzip-compressed bytes, row by row (784 bytes per digit)."""
-    images = np.asarray(images)
-    check_images(images)
-    return gzip.compress(np.ascontiguousarray(images, dtype=np.uint8).tobytes(), 9, mtime=0)
+    images, _ = check_images(images)  # uint8, floats 0-1 scaled to 0-255
+    return gzip.compress(np.ascontiguousarray(images).tobytes(), 9, mtime=0)
 
 
 def unpack_digits(packed: bytes) -> np.ndarray:

@@ -14,8 +14,8 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from .data import check_images, check_labels
-from .plots import check_index, digit_png
+from .checks import check_digit, check_images, check_index, check_labels, check_model
+from .plots import digit_png
 from .webexport import BOOK_DIGITS, MIN_DRAWING_EXTENT, book_mode, pack_digits
 
 #: What the book says under a widget that needs a kernel to explore.
@@ -142,7 +142,8 @@ class MistakesBrowser(widgets.VBox):
     """
 
     def __init__(self, images, true_labels, predicted_labels, probabilities, most: int = 12):
-        from .evaluation import check_probabilities, confusion_matrix, mistakes, most_confused
+        from .checks import check_probabilities
+        from .evaluation import confusion_matrix, mistakes, most_confused
 
         images, true_labels = check_images(images, true_labels, labels_name="true_labels")
         probabilities = check_probabilities(probabilities, count=len(images))
@@ -233,10 +234,8 @@ def _drawing_pad_class():
 
         @image.setter
         def image(self, value: np.ndarray) -> None:
-            value = np.asarray(value)
-            if value.shape != (28, 28):
-                raise ValueError(f"the pad holds a (28, 28) image, got shape {value.shape}.")
-            self.pixels = [int(v) for v in np.clip(value, 0, 255).ravel()]
+            # uint8 0-255 or floats 0-1, as everywhere (check_digit)
+            self.pixels = check_digit(value, "image").ravel().tolist()
 
         def clear(self) -> None:
             self.pixels = [0] * 784
@@ -265,6 +264,7 @@ class DigitReader(widgets.HBox):
     def __init__(self, model):
         from .drawing import predict_digit, preprocess_drawing
 
+        check_model(model)
         self.model = model
         self._predict, self._prepare = predict_digit, preprocess_drawing
         self.pad = drawing_pad()
@@ -327,6 +327,7 @@ class InsideBrowser(widgets.VBox):
     def __init__(self, model, images, labels, index: int = 0):
         from .inside import feature_maps, saliency_map
 
+        check_model(model)
         images, labels = check_images(images, check_labels(labels))
         if len(images) == 0:
             raise ValueError("there are no images to look at: images is empty.")

@@ -133,3 +133,48 @@ def test_the_mistakes_browser_reacts_to_a_new_pair():
     browser.pair.value = (actual, guess)
     assert browser.shown != first
     assert all(labels[i] == actual and predicted[i] == guess for i in browser.shown)
+
+
+# Asymmetric on purpose: swapping rows and columns, or precision and recall, changes every answer.
+ASYMMETRIC = np.array([[5, 0, 1], [3, 2, 0], [0, 4, 9]])
+
+
+def test_precision_and_recall_are_not_swapped():
+    report = mnist_cnn.class_report(ASYMMETRIC)
+    # digit 0: 5 of the 8 images predicted 0 were 0s (precision); 5 of its 6 images found.
+    assert report[0].precision == pytest.approx(5 / 8) and report[0].recall == pytest.approx(5 / 6)
+    assert report[1].precision == pytest.approx(2 / 6) and report[1].recall == pytest.approx(2 / 5)
+    assert [r.support for r in report] == [6, 5, 13]
+
+
+def merged_z(figure) -> np.ndarray:
+    """The values the Plotly heatmaps colour, diagonal and mistakes traces together."""
+    layers = [np.asarray(trace.z, dtype=float) for trace in figure.data]
+    return np.nansum(np.nan_to_num(layers, nan=0.0), axis=0)
+
+
+@pytest.mark.parametrize("normalize", [None, "true"])
+def test_the_plotly_matrix_colours_and_writes_each_cell_where_it_belongs(normalize):
+    figure = mnist_cnn.plot_confusion_matrix(ASYMMETRIC, normalize=normalize)
+    values = mnist_cnn.normalize_matrix(ASYMMETRIC, normalize)
+    np.testing.assert_allclose(merged_z(figure), values)  # row = actual, column = predicted
+    text = np.asarray(figure.data[0].text)
+    assert text[2, 1].startswith("4") or text[2, 1].startswith(f"{values[2, 1]:.0%}"[:2])
+    assert text[1, 0] != text[0, 1]
+    assert figure.data[0].customdata[2][1].startswith("actual 2, predicted 1: 4 images")
+
+
+def test_the_static_matrix_writes_each_cell_where_it_belongs():
+    figure = mnist_cnn.plot_confusion_matrix_static(ASYMMETRIC)
+    ax = figure.axes[0]
+    written = {}
+    for text in ax.texts:
+        x, y = text.get_position()
+        written[(round(y), round(x))] = text.get_text()  # (row = actual, column = predicted)
+    for (actual, predicted), count in np.ndenumerate(ASYMMETRIC):
+        assert written[(actual, predicted)].startswith(str(count)), (actual, predicted)
+    drawn = np.zeros(ASYMMETRIC.shape)
+    for image in ax.images:  # the diagonal and the mistakes, each drawn masked
+        array = image.get_array()
+        drawn += np.ma.filled(array.astype(float), 0)
+    np.testing.assert_allclose(drawn, ASYMMETRIC)

@@ -123,7 +123,9 @@ def test_learning_rate_schedules():
     rates = [float(one_cycle(step)) for step in (0, 15, 99)]
     assert rates[0] == pytest.approx(0.0005) and rates[1] == pytest.approx(0.01, rel=0.05)
     assert rates[2] < 0.001
+    cosine = learning_rate_schedule("cosine", 0.01, 100)
+    assert float(cosine(0)) == pytest.approx(0.01) and float(cosine(100)) == pytest.approx(0)
     with pytest.raises(ValueError, match="schedule must be one of"):
-        learning_rate_schedule("triangle", 0.01, 100)
+        mnist_cnn.TrainingConfig(schedule="triangle")
     with pytest.raises(ValueError, match="learning_rate"):
-        learning_rate_schedule("constant", float("nan"), 100)
+        mnist_cnn.TrainingConfig(learning_rate=float("nan"))

@@ -67,7 +67,8 @@ def test_evaluate_and_predict_read_floats_0_1_like_uint8(trained, small_split):
 def test_a_nan_loss_raises_without_the_live_chart(small_split, optimizer):
     (train_images, train_labels), _ = small_split
     model = build_cnn(seed=0)
-    with pytest.raises(TrainingDivergedError, match=r"learning_rate \(1e\+10\)"):
+    before = model.get_weights()
+    with pytest.raises(TrainingDivergedError, match=r"learning_rate=1e\+10 is too high"):
         train(
             model,
             train_images,
@@ -79,6 +80,9 @@ def test_a_nan_loss_raises_without_the_live_chart(small_split, optimizer):
             verbose=0,
         )
     assert len(model.history.history["loss"]) <= 1  # stopped at once, not after every epoch
+    for weights, kept in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(weights, kept)  # put back: the model is not lost
+    assert mnist_cnn.model_record(model) is None  # the diverged run is not on its record
 
 
 @pytest.mark.parametrize(
@@ -224,11 +228,18 @@ def test_evaluating_on_training_images_warns_that_they_are_not_unseen(trained, s
     assert on_purpose.seen_in_training == result.seen_in_training
 
 
+def quick_tutorial(monkeypatch):
+    """load_or_train's tutorial preset, trained for 1 epoch (PRESETS cannot be changed)."""
+    from mnist_cnn import training
+    from mnist_cnn.config import PRESETS, Preset, TrainingConfig
+
+    quick = Preset(PRESETS["tutorial"].model, TrainingConfig(epochs=1))
+    monkeypatch.setattr(training, "PRESETS", {**PRESETS, "tutorial": quick})
+
+
 def test_load_or_train_refuses_a_model_trained_on_the_notebooks_test_images(
     tmp_path, monkeypatch, capsys
 ):
-    from mnist_cnn.presets import PRESETS, Preset, TrainingConfig
-
     monkeypatch.setenv("MNIST_CNN_MODELS", str(tmp_path))
     images, labels = mnist_cnn.load_sample(10_000, seed=0)
     _, (test_images, test_labels) = mnist_cnn.train_test_split(images, labels, seed=0)
@@ -236,8 +247,7 @@ def test_load_or_train_refuses_a_model_trained_on_the_notebooks_test_images(
     train(cheater, test_images, test_labels, epochs=1, live_plot=False, verbose=0)
     mnist_cnn.save_model(cheater)
     saved = (tmp_path / "tutorial_cnn.keras").read_bytes()
-    quick = Preset(PRESETS["tutorial"].model, TrainingConfig(epochs=1))
-    monkeypatch.setitem(PRESETS, "tutorial", quick)
+    quick_tutorial(monkeypatch)
 
     model = mnist_cnn.load_or_train()
     said = capsys.readouterr().out
@@ -247,13 +257,9 @@ def test_load_or_train_refuses_a_model_trained_on_the_notebooks_test_images(
 
 
 def test_load_or_train_does_not_trust_a_model_without_a_record(tmp_path, monkeypatch, capsys):
-    from mnist_cnn.presets import PRESETS, Preset, TrainingConfig
-
     monkeypatch.setenv("MNIST_CNN_MODELS", str(tmp_path))
     build_cnn(seed=0).save(tmp_path / "tutorial_cnn.keras")  # saved by Keras, no record
-    monkeypatch.setitem(
-        PRESETS, "tutorial", Preset(PRESETS["tutorial"].model, TrainingConfig(epochs=1))
-    )
+    quick_tutorial(monkeypatch)
     mnist_cnn.load_or_train()
     assert "does not say what it was trained on" in capsys.readouterr().out
 
@@ -276,7 +282,8 @@ def test_each_save_uses_its_own_temporary_file(tmp_path, monkeypatch):
     model = build_cnn(seed=0)
     for _ in range(2):
         mnist_cnn.save_model(model, tmp_path / "m.keras")
-    assert len(set(names)) == 2 and all(name.endswith(".partial.keras") for name in names)
+    # One for each save's check of the destination, one for each save itself.
+    assert len(set(names)) == 4 and all(name.endswith(".partial.keras") for name in names)
     assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temporary file left
 
 
@@ -285,7 +292,7 @@ def test_each_save_uses_its_own_temporary_file(tmp_path, monkeypatch):
     [("folder", "is a folder"), ("model.h5", "must end in .keras"), ("file/m.keras", "cannot")],
 )
 def test_a_bad_destination_is_refused_before_anything_is_written(tmp_path, destination, message):
-    from mnist_cnn.model import check_destination
+    from mnist_cnn.saving import check_destination
 
     (tmp_path / "folder").mkdir()
     (tmp_path / "file").write_text("a file, not a folder")
@@ -436,22 +443,31 @@ def test_the_offline_error_says_the_fix_first_and_tries_each_mirror_once(
 # -- found by the adversarial pass ------------------------------------------------------------
 
 
-def test_a_compiled_model_refuses_settings_it_would_ignore(small_split):
+def test_a_model_you_compiled_refuses_settings_it_would_ignore(small_split):
     (train_images, train_labels), _ = small_split
     model = build_cnn(seed=0)
-    train(model, train_images, train_labels, epochs=1, learning_rate=1e-3, live_plot=False)
-    for settings in ({"learning_rate": 0.5}, {"optimizer": "sgd"}, {"schedule": "cosine"}):
-        with pytest.raises(ValueError, match="already compiled"):
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="sparse_categorical_crossentropy")
+    for settings in (
+        {"learning_rate": 0.5},
+        {"optimizer": "adam"},
+        {"schedule": "cosine"},
+        {"config": mnist_cnn.PRESETS["fast"].training},
+    ):
+        with pytest.raises(ValueError, match="train\\(\\) keeps a compile of yours"):
             train(model, train_images, train_labels, epochs=1, live_plot=False, **settings)
-    # The same settings again, or none, go on training.
-    train(model, train_images, train_labels, epochs=1, learning_rate=1e-3, live_plot=False)
-    assert mnist_cnn.model_record(model).epochs == 2
+    assert int(model.optimizer.iterations) == 0  # refused before any training
+    # Without optimizer settings, your compile trains: the same SGD object, at its own rate.
+    optimizer = model.optimizer
+    train(model, train_images, train_labels, epochs=1, live_plot=False, verbose=0)
+    assert model.optimizer is optimizer and int(optimizer.iterations) > 0
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
 
 
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"optimizer": None, "learning_rate": True}, "^learning_rate must be"),
+        ({"learning_rate": True}, "^learning_rate must be"),
+        ({"optimizer": None}, "^optimizer must be a name"),
         ({"optimizer": 3}, "^optimizer must be"),
         ({"optimizer": "bogus"}, "^optimizer must be"),
         ({"callbacks": ["x"]}, "^callbacks must be Keras callbacks"),
@@ -561,7 +577,7 @@ def test_load_model_on_files_that_are_not_models(tmp_path, trained):
     path = mnist_cnn.save_model(trained, tmp_path / "m.keras")
     with zipfile.ZipFile(path, "a") as archive:  # a second, broken record entry
         archive.writestr("mnist_cnn_record.json", "{broken")
-    with pytest.warns(UserWarning, match="could not be read"):
+    with pytest.warns(UserWarning, match="is damaged"):
         model = mnist_cnn.load_model(path)
     assert mnist_cnn.model_record(model) is None and model.count_params() == 5_994
 
@@ -583,7 +599,7 @@ def test_short_probabilities_are_named(small_split):
         (lambda: mnist_cnn.digit_browser(np.zeros((2, 28, 28), np.uint8), None), "^labels must"),
         (lambda: mnist_cnn.check_images([[0, 1], [0]]), "^images must be an array"),
         (lambda: mnist_cnn.check_images(np.zeros((2, 28, 28)), np.array(["3", "5"])), "astype"),
-        (lambda: mnist_cnn.load_mnist(123), "^data_dir must be a folder"),
+        (lambda: mnist_cnn.load_mnist(123), "^data_dir must be a file or folder name"),
     ],
 )
 def test_more_messages_name_the_argument(call, message):

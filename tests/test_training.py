@@ -130,13 +130,12 @@ def test_a_nan_loss_stops_training_with_a_message(small_split):
     # NaN weights give a NaN loss on the first batch in every Keras 3 (a huge learning rate
     # only overflows to NaN in some: Keras 3.0 keeps the loss finite). They are set once
     # training has begun, as train() refuses a model whose weights are NaN already.
-    with pytest.raises(TrainingDivergedError, match="smaller") as error:
+    with pytest.raises(TrainingDivergedError, match="too high: try") as error:
         quiet_train(
             model, small_split, epochs=20, batch_size=16, seed=0, callbacks=[PoisonAtStart(), live]
         )
     assert "epoch 1, batch 1" in str(error.value)
     assert len(model.history.history["loss"]) == 1  # stopped in the first epoch
-    assert live.stopped_because == "the loss became NaN"
 
 
 class InterruptAt(keras.callbacks.Callback):

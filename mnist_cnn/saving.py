@@ -1,0 +1,227 @@
+"""Save and load trained models: atomic `.keras` files that keep the model's record.
+
+No TensorFlow import until a model is loaded, so the command line checks `--output`
+before it starts TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import sys
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+from .checks import check_model, check_path
+from .provenance import RECORD_ENTRY, ModelRecord, attach, read_record, record_of
+
+#: Environment variable that moves the models folder (the browser tests use a temporary one).
+MODELS_DIR_VARIABLE = "MNIST_CNN_MODELS"
+
+
+def models_dir() -> Path:
+    """Where trained models are kept: `$MNIST_CNN_MODELS`, else `models/` in the repository
+    (ignored by git), else `mnist-cnn/models` in the working folder."""
+    if os.environ.get(MODELS_DIR_VARIABLE):
+        return check_path(
+            os.environ[MODELS_DIR_VARIABLE], f"the environment variable {MODELS_DIR_VARIABLE}"
+        )
+    repository = Path(__file__).resolve().parent.parent
+    if (repository / "pyproject.toml").is_file():
+        return repository / "models"
+    return Path.cwd() / "mnist-cnn" / "models"
+
+
+@contextlib.contextmanager
+def _partial_file(path: Path):
+    """A new, uniquely named hidden file beside `path`, removed on leaving unless renamed.
+
+    A save writes here, then renames the whole file into place, so an interrupted save
+    never leaves a broken model and two concurrent saves never write into one file. While
+    it exists, SIGTERM ends the process through Python (SystemExit), so it is removed then
+    too.
+    """
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem[:40]}.", suffix=".partial.keras"
+    )
+    os.close(handle)
+    partial = Path(name)
+    terminate = signal.getsignal(signal.SIGTERM)
+    catch = threading.current_thread() is threading.main_thread() and terminate == signal.SIG_DFL
+    if catch:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        yield partial
+    finally:
+        partial.unlink(missing_ok=True)
+        if catch:
+            signal.signal(signal.SIGTERM, terminate)
+
+
+def check_destination(path: str | os.PathLike | None, model_name: str = "tutorial_cnn") -> Path:
+    """Where `save_model` would write, checked now: a `.keras` name in a folder that exists
+    (or can be made) and where the save's own temporary file can be written. Call it before
+    training, so a bad destination is found before the work, not after.
+
+    Raises:
+        ValueError: the name does not end in `.keras`, names a folder, or starts with the
+            home folder of an unknown user.
+        PermissionError, OSError: the folder cannot be made or written to.
+    """
+    name = f"{model_name}.keras"
+    path = models_dir() / name if path is None else check_path(path, "path")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name in it, e.g. {path / name}.")
+    if path.suffix != ".keras":
+        raise ValueError(
+            f"the file name must end in .keras, got {path.name!r}; e.g. "
+            f"{path.with_suffix('.keras').name}."
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _partial_file(path):  # the very file a save writes first
+            pass
+    except OSError as error:
+        raise type(error)(
+            f"cannot save a model in {path.parent} ({error.strerror or error}); choose a "
+            f"folder you can write to, e.g. {Path.home() / 'mnist-cnn-models' / path.name}."
+        ) from None
+    return path
+
+
+def _refuse_losing_training(model, path: Path) -> None:
+    """Refuse to replace a saved model with one trained less (by their records)."""
+    old = read_record(path) if zipfile.is_zipfile(path) else None
+    if old is None or old.epochs == 0:
+        return
+    new = record_of(model)
+    if new is not None and new.epochs >= old.epochs:
+        return
+    this = (
+        f"this model was trained for {new.epochs} epoch(s) on {new.trained_on:,} images"
+        if new is not None
+        else "this model has no record of training with train()"
+    )
+    other = path.with_name(f"{path.stem}_2.keras")
+    raise FileExistsError(
+        f"{path} holds a model trained for {old.epochs} epoch(s) on {old.trained_on:,} images "
+        f"({old.data}); {this}, so saving would replace it with one trained less. Save this "
+        f"one under another name, e.g. save_model(model, {str(other)!r}), or pass "
+        f"overwrite=True to replace it."
+    )
+
+
+def save_model(
+    model,
+    path: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    data: str | None = None,
+    preset: str | None = None,
+    test=None,
+    test_data: str | None = None,
+) -> Path:
+    """Save a trained model as a `.keras` file; by default `models/<model name>.keras`.
+
+    The file also keeps the model's record (`model_record`): what it was trained on, and
+    how it tested. The save is atomic: the file appears whole or not at all, and two
+    processes saving to the same path never write into each other's file.
+
+    Args:
+        overwrite: replace a saved model even when this one was trained less (fewer epochs,
+            by the two records); without it that is refused, so no training is lost.
+        data: a description of the training data, e.g. "10,000-image sample (seed 0)".
+        preset: the name of the recipe used, if one of `PRESETS`.
+        test: an `Evaluation` of the trained model on its test images.
+        test_data: a description of those test images, e.g. "the official test set".
+
+    Returns:
+        The path written.
+
+    Raises:
+        FileExistsError: `path` holds a model trained more, and `overwrite` is False.
+        ValueError, OSError: see `check_destination`; OSError also for a full disk.
+    """
+    from .evaluation import Evaluation
+
+    check_model(model)
+    if not isinstance(overwrite, bool):
+        raise ValueError(f"overwrite must be True or False, got {overwrite!r}.")
+    if test is not None and not isinstance(test, Evaluation):
+        raise ValueError(
+            f"test must be the result of evaluate(model, test_images, test_labels), got "
+            f"{type(test).__name__} {test!r}."
+        )
+    path = check_destination(path, model.name)
+    if not overwrite:
+        _refuse_losing_training(model, path)
+    record = record_of(model)
+    if record is not None:  # a copy: the model's own record changes only once the file is saved
+        record = dataclasses.replace(
+            record, data=data or record.data, preset=preset or record.preset
+        )
+        if test is not None:
+            record.test = {
+                "accuracy": test.accuracy,
+                "loss": test.loss,
+                "count": test.count,
+                "data": test_data or "images given to evaluate()",
+            }
+    with _partial_file(path) as partial:
+        model.save(partial)
+        if record is not None:
+            with zipfile.ZipFile(partial, "a") as archive:
+                archive.writestr(RECORD_ENTRY, record.to_json())
+        os.replace(partial, path)
+    attach(model, record)
+    return path
+
+
+def load_model(path: str | os.PathLike | None = None):
+    """Load a model saved by `save_model`; by default `models/tutorial_cnn.keras`.
+
+    The model's record, if the file has one, is available as `model_record(model)`; a
+    damaged record is warned about and left out, and the model still loads.
+
+    Raises:
+        FileNotFoundError: no file at `path`, with the notebook or command that makes one.
+        ValueError: the file is not a readable `.keras` model.
+    """
+    path = models_dir() / "tutorial_cnn.keras" if path is None else check_path(path, "path")
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; give the .keras file in it, e.g. {path / 'tutorial_cnn.keras'}."
+        )
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no saved model at {path}. Train and save one first: run notebook "
+            f"03_train_the_cnn.ipynb, or `python -m mnist_cnn train --output {path}`."
+        )
+    from ._tensorflow import keras
+
+    try:
+        model = keras.saving.load_model(path)
+    except PermissionError:
+        raise PermissionError(f"cannot read {path}: permission denied.") from None
+    except Exception as error:  # zip, h5 and JSON errors all mean the same thing here
+        raise ValueError(
+            f"{path} is not a readable Keras model ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}). Check that it is a .keras "
+            f"file saved by save_model; if it is one that got damaged, train the model again."
+        ) from None
+    attach(model, read_record(path))
+    return model
+
+
+def model_record(model) -> ModelRecord | None:
+    """What `model` was trained on (see `ModelRecord`), or None if that is not known."""
+    if not hasattr(model, "layers"):
+        raise TypeError(
+            f"model must be a Keras model (from build_cnn() or load_model()), got "
+            f"{type(model).__name__}."
+        )
+    return record_of(model)
