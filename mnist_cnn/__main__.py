@@ -17,49 +17,33 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from .checks import NUM_CLASSES
+from .checks import MAX_SEED, NUM_CLASSES
 from .config import PRESETS, replace
 from .data import load_mnist, load_sample
 from .split import SplitError, train_test_split
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if math.isnan(value) or not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be strictly between 0 and 1, got {text}")
-    return value
+def _argument(kind: type, allowed, words: str):
+    """An argparse type: text read as `kind` (int or float), refused unless `allowed`."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"not a {'whole ' * (kind is int)}number: {text!r}"
+            ) from None
+        if not allowed(value):  # NaN fails every comparison, so it is refused too
+            raise argparse.ArgumentTypeError(f"must be {words}, got {text}")
+        return value
+
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    from .checks import MAX_SEED
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_SEED}, got {value}")
-    return value
-
-
-def _sample_size(text: str) -> int:
-    value = _positive(text)
-    if not 10 <= value <= 60_000:
-        raise argparse.ArgumentTypeError(f"must be from 10 to 60000, got {value}")
-    return value
+_positive = _argument(int, lambda value: value >= 1, "at least 1")
+_fraction = _argument(float, lambda value: 0 < value < 1, "strictly between 0 and 1")
+_seed = _argument(int, lambda value: 0 <= value <= MAX_SEED, f"from 0 to {MAX_SEED}")
+_sample_size = _argument(int, lambda value: 10 <= value <= 60_000, "from 10 to 60000")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,43 +124,38 @@ def _save_somewhere(model, path: Path, **record) -> Path:
 
 
 def _load_data(arguments):
-    """The training and test images the arguments ask for, and how to describe them."""
+    """The training and test parts the arguments ask for, and three descriptions: where the
+    run trains, the training data, the test data."""
     if arguments.full:
-        (train_images, train_labels), test = load_mnist()
-        where = "all 60,000 training images; test: the official 10,000"
+        train_part, test = load_mnist()
         return (
-            (train_images, train_labels),
+            train_part,
             test,
-            where,
             (
+                "all 60,000 training images; test: the official 10,000",
                 "all of MNIST's training set",
                 "the official MNIST test set",
             ),
         )
     images, labels = load_sample(arguments.sample_size, seed=arguments.seed)
+    share = arguments.train_fraction
     try:
-        train_part, test = train_test_split(
-            images, labels, arguments.train_fraction, seed=arguments.seed
-        )
+        train_part, test = train_test_split(images, labels, share, seed=arguments.seed)
     except SplitError as error:
         raise _UsageError(
-            f"--sample-size {arguments.sample_size} with --train-fraction "
-            f"{arguments.train_fraction} leaves digit(s) {error.lacking} out of the {error.part} "
-            f"part; use a larger --sample-size or a --train-fraction closer to 0.5."
+            f"--sample-size {arguments.sample_size} with --train-fraction {share} leaves "
+            f"digit(s) {error.lacking} out of the {error.part} part; use a larger "
+            f"--sample-size or a --train-fraction closer to 0.5."
         ) from None
-    where = (
-        f"{len(train_part[0]):,} of a {len(images):,}-image sample; "
-        f"test: the other {len(test[0]):,}"
-    )
-    data = (
-        f"{len(images):,}-image sample of MNIST's training set (seed {arguments.seed}), "
-        f"{arguments.train_fraction:.0%} part"
-    )
+    size, sample = len(images), f"sample of MNIST's training set (seed {arguments.seed})"
     return (
         train_part,
         test,
-        where,
-        (data, f"the other {1 - arguments.train_fraction:.0%} of that sample"),
+        (
+            f"{len(train_part[0]):,} of a {size:,}-image sample; test: the other {len(test[0]):,}",
+            f"{size:,}-image {sample}, {share:.0%} part",
+            f"the other {1 - share:.0%} of that sample",
+        ),
     )
 
 
@@ -205,16 +184,12 @@ def _check_output(arguments, preset, epochs: int) -> Path:
 
 def run_train(arguments) -> int:
     preset = PRESETS[arguments.preset]
-    overrides = {
-        "seed": arguments.seed,
-        **({"epochs": arguments.epochs} if arguments.epochs else {}),
-    }
-    config = replace(preset.training, overrides)
+    epochs = {"epochs": arguments.epochs} if arguments.epochs else {}
+    config = replace(preset.training, {"seed": arguments.seed, **epochs})
     # What can be checked without TensorFlow is checked before it starts (a few seconds).
     destination = _check_output(arguments, preset, config.epochs)
-    (train_images, train_labels), (test_images, test_labels), where, (data, test_data) = _load_data(
-        arguments
-    )
+    (train_images, train_labels), (test_images, test_labels), described = _load_data(arguments)
+    where, data, test_data = described
     from ._tensorflow import keras
     from .evaluation import evaluate
     from .model import build_cnn
@@ -261,15 +236,9 @@ def run_train(arguments) -> int:
         return 130
     result = evaluate(model, test_images, test_labels)
     print(f"test: {result}")
-    path = _save_somewhere(
-        model,
-        destination,
-        overwrite=True,  # checked before training, against the epochs this run would train
-        data=data,
-        preset=arguments.preset,
-        test=result,
-        test_data=test_data,
-    )
+    # overwrite: checked before training, against the epochs this run would train
+    record = dict(data=data, preset=arguments.preset, test=result, test_data=test_data)
+    path = _save_somewhere(model, destination, overwrite=True, **record)
     print(f"saved to {path}")
     return 0
 

@@ -188,7 +188,7 @@ def replace(config, overrides: dict, name: str = "config"):
     """`dataclasses.replace(config, **overrides)`, with an unknown setting named and the
     settings that exist listed."""
     kind = type(config)
-    if not isinstance(config, (CNNConfig, TrainingConfig)):
+    if not isinstance(config, TrainingConfig):
         raise ValueError(
             f"{name} must be a TrainingConfig, e.g. mnist_cnn.PRESETS['tutorial'].training, "
             f"got {type(config).__name__}."

@@ -13,6 +13,7 @@ import base64
 import datetime
 import hashlib
 import json
+import typing
 import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
@@ -102,40 +103,23 @@ class ModelRecord:
             np.uint64
         )
         record = cls(**values)
-        for name, kinds in _FIELD_TYPES.items():
+        for name, kind in typing.get_type_hints(cls).items():  # the annotations above
             value = getattr(record, name)
-            if isinstance(value, bool) or not isinstance(value, kinds):
+            if isinstance(value, bool) or not isinstance(value, kind):
                 raise ValueError(f"its {name!r} is {value!r}")
-            if isinstance(value, int) and value < 0:
-                raise ValueError(f"its {name!r} is negative ({value})")
-        if record.trained_on != len(record.seen):
-            raise ValueError(
-                f"it counts {record.trained_on} images but has {len(record.seen)} fingerprints"
-            )
-        test = record.test
-        if test is not None and not (
-            isinstance(test, dict)
-            and all(isinstance(test.get(key), (int, float)) for key in ("accuracy", "loss"))
-            and isinstance(test.get("count"), int)
-            and not isinstance(test.get("count"), bool)
-            and test["count"] > 0
-            and 0 <= test["accuracy"] <= 1
+        test = record.test or {}
+        count, accuracy = test.get("count"), test.get("accuracy", 0)
+        if record.trained_on != len(record.seen) or min(record.epochs, record.validated_on) < 0:
+            raise ValueError(f"it counts {record.trained_on} images, {record.epochs} epochs")
+        if test and not (
+            type(count) is int
+            and count > 0
+            and isinstance(test.get("loss"), (int, float))
+            and isinstance(accuracy, (int, float))
+            and 0 <= accuracy <= 1
         ):
             raise ValueError(f"its test result is {test!r}")
         return record
-
-
-#: What each field of a `ModelRecord` read from a file must be.
-_FIELD_TYPES = {
-    "data": str,
-    "trained_on": int,
-    "validated_on": int,
-    "seed": (int, type(None)),
-    "preset": (str, type(None)),
-    "epochs": int,
-    "stopped": (str, type(None)),
-    "created": str,
-}
 
 
 def read_record(path) -> ModelRecord | None:
