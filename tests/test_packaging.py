@@ -125,13 +125,60 @@ def test_installing_into_an_empty_environment_brings_one_tensorflow(index, tmp_p
     assert installed & TENSORFLOWS == {"tensorflow"}
 
 
+def imports_of(folder: Path) -> dict[str, set[str]]:
+    """Every module a package's files import, by file: absolute imports by their top-level
+    name, relative ones as `mnist_cnn.<module>`."""
+    import ast
+
+    found = {}
+    for path in folder.rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                base = package[: len(package) - node.level + 1]
+                names.add(".".join(base + ([node.module] if node.module else [])))
+            elif isinstance(node, ast.ImportFrom):
+                names.add(node.module.split(".")[0])
+        found[module] = names
+    return found
+
+
 def test_the_requirements_name_every_package_the_code_imports():
-    names = {Requirement(line).name for line in PYPROJECT["project"]["dependencies"]}
-    imported = {"numpy", "matplotlib", "plotly", "ipywidgets", "pooch", "platformdirs", "tqdm"}
-    imported |= {"anywidget", "tensorflow", "keras", "pillow"}
-    assert imported <= names, f"not declared: {sorted(imported - names)}"
-    sources = "\n".join(path.read_text() for path in (ROOT / "mnist_cnn").glob("*.py"))
-    assert "from PIL import" in sources  # pillow is imported directly
+    """Read from the code itself: every third-party import is a declared dependency."""
+    from importlib.metadata import packages_distributions
+
+    declared = {Requirement(line).name.lower() for line in PYPROJECT["project"]["dependencies"]}
+    providers = packages_distributions()
+    missing = set()
+    for names in imports_of(ROOT / "mnist_cnn").values():
+        for name in names:
+            if name.startswith("mnist_cnn") or name in sys.stdlib_module_names:
+                continue
+            if not {d.lower() for d in providers.get(name, [name])} & declared:
+                missing.add(name)
+    assert not missing, f"imported but not declared in [project] dependencies: {missing}"
+
+
+def test_the_package_has_no_import_cycle():
+    """Modules import each other one way only (data -> split, never back), at module level
+    or inside functions."""
+    graph = {
+        module: {name for name in names if name.startswith("mnist_cnn.")}
+        for module, names in imports_of(ROOT / "mnist_cnn").items()
+    }
+
+    def reaches(start, goal, seen):
+        return any(
+            step == goal or (step not in seen and reaches(step, goal, seen | {step}))
+            for step in graph.get(start, ())
+        )
+
+    cycles = sorted(module for module in graph if reaches(module, module, {module}))
+    assert not cycles, f"modules on an import cycle: {cycles}"
 
 
 def test_unsupported_pythons_are_refused_at_install_and_by_make_py():
@@ -193,19 +240,3 @@ def test_binder_builds_a_supported_python_and_installs_the_project():
     assert 'pip install --no-cache-dir -e ".[lab]"' in post_build.read_text(encoding="utf-8")
     if sys.platform != "win32":
         assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
-
-
-def test_model_does_not_import_presets():
-    """presets.py builds on model.py, never the other way round (no import cycle)."""
-    import ast
-
-    tree = ast.parse((ROOT / "mnist_cnn" / "model.py").read_text(encoding="utf-8"))
-    imported = {
-        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-    } | {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    assert not {name for name in imported if name.endswith("presets")}, imported
