@@ -11,10 +11,13 @@ again, so the reader sees why.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -66,6 +69,25 @@ def _report_crashed_imports() -> None:
         )
 
 
+@contextlib.contextmanager
+def _interrupt_after():
+    """Hold Ctrl-C (SIGINT) until the block ends, then raise it: TensorFlow cut off part way
+    through its import cannot be imported again in the same process (its half-made modules
+    clash with a second run), so the import finishes first, a few seconds, and the cell (or
+    the command) stops after it. Running the cell again then works."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if held:
+        raise KeyboardInterrupt
+
+
 def import_quietly(modules: tuple[str, ...] = ("keras", "tensorflow")) -> list:
     """Import `modules` with descriptor 2 captured; replay the capture if an import fails.
 
@@ -86,7 +108,8 @@ def import_quietly(modules: tuple[str, ...] = ("keras", "tensorflow")) -> list:
         with path.open("w+b") as captured:
             os.dup2(captured.fileno(), 2)
             try:
-                imported = [importlib.import_module(name) for name in modules]
+                with _interrupt_after():
+                    imported = [importlib.import_module(name) for name in modules]
                 error = None
             except Exception as failure:
                 error = failure

@@ -221,14 +221,25 @@ def train(
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     before = model.get_weights()
-    guard, live = NaNGuard(), None
-    history = keras.callbacks.History()
+    history, guard, live, interrupted = _fit(
+        model, images, labels, config, validation_data, callbacks, live_plot, verbose
+    )
+    return _end_run(
+        model, history, config, guard, live, interrupted, before, images, validation_data
+    )
+
+
+def _fit(model, images, labels, config, validation_data, callbacks, live_plot, verbose):
+    """`model.fit` with the NaN guard and, if asked, the live chart. Ctrl-C (anywhere, the
+    chart's making included) ends it, keeping the epochs Keras finished.
+
+    Returns:
+        `(history, guard, live, interrupted)`.
+    """
+    guard, live, history = NaNGuard(), None, keras.callbacks.History()
     try:
-        live = (
-            LiveCurves(title=f"Training {model.name}", finish_on_train_end=False)
-            if live_plot
-            else None
-        )
+        if live_plot:
+            live = LiveCurves(title=f"Training {model.name}", finish_on_train_end=False)
         history = model.fit(
             images,
             labels,
@@ -238,17 +249,11 @@ def train(
             callbacks=[guard, *callbacks, *([live] if live else [])],
             verbose=(0 if live and live.visible else 2) if verbose is None else verbose,
         )
-        interrupted = False
+        return history, guard, live, False
     except KeyboardInterrupt:
-        interrupted = True
-        if (
-            isinstance(getattr(model, "history", None), keras.callbacks.History)
-            and guard.model is model
-        ):
+        if guard.model is model and isinstance(getattr(model, "history", None), type(history)):
             history = model.history  # the run in progress, once Keras has begun it
-    return _end_run(
-        model, history, config, guard, live, interrupted, before, images, validation_data
-    )
+        return history, guard, live, True
 
 
 def _end_run(model, history, config, guard, live, interrupted, before, images, validation_data):

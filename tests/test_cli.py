@@ -173,9 +173,12 @@ def wait_for_line(process, prefix: str, timeout: float = 300) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("when", ["before the first epoch", "during training"])
+@pytest.mark.parametrize("when", [0.6, 1.5, 3.0, "before the first epoch", "during training"])
 def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
+    """Ctrl-C at any moment: loading data, importing TensorFlow (seconds after the start),
+    before the first epoch or during training."""
     import signal
+    import time
 
     output = tmp_path / "model.keras"
     output.write_bytes(b"the model trained yesterday")
@@ -186,7 +189,10 @@ def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
         text=True,
     )
     try:
-        wait_for_line(process, "preset" if when == "before the first epoch" else "epoch   1/")
+        if isinstance(when, float):
+            time.sleep(when)
+        else:
+            wait_for_line(process, "preset" if when == "before the first epoch" else "epoch   1/")
         process.send_signal(signal.SIGINT)
         _, error = process.communicate(timeout=120)
     finally:
