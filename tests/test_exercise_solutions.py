@@ -21,29 +21,58 @@ def exercises_of(module) -> dict[str, Exercise]:
     return {ex.name: ex for ex in vars(module).values() if isinstance(ex, Exercise)}
 
 
+def check_call(source: str) -> tuple[str, int, int] | None:
+    """The exercise a cell checks and where its `exNN.qK.check(...)` call starts and ends,
+    over several lines and before a trailing comment if need be."""
+    start = re.search(r"^(ex0\d\.\w+)\.check\(", source, re.MULTILINE)
+    if not start:
+        return None
+    depth = 0
+    for end in range(start.end() - 1, len(source)):
+        depth += {"(": 1, ")": -1}.get(source[end], 0)
+        if depth == 0:
+            return start.group(1), start.start(), end + 1
+    raise AssertionError(f"unbalanced parentheses in {source!r}")
+
+
 def solved(notebook: dict, module) -> tuple[dict, list[int]]:
     """The notebook with every blank answer replaced by the solution, and each check turned
     into an assertion that it says "Correct"; returns it and the solved cells' indices."""
     exercises = exercises_of(module)
-    solved_cells = []
+    solved_cells, names = [], set()
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "code" or "exercise" not in cell["metadata"].get("tags", []):
             continue
         source = "".join(cell["source"])
-        checked = re.search(r"^(ex0\d\.\w+)\.check\((.*)\)$", source, re.MULTILINE)
+        checked = check_call(source)
         if not checked:
             continue
-        exercise = exercises[checked.group(1)]
+        name, start, end = checked
+        exercise = exercises[name]
+        call = source[start:end]
+        source = (
+            source[:start]
+            + f"_verdict = {call}\nassert _verdict, repr(_verdict)  # must be Correct"
+            + source[end:]
+        )
         blank = re.compile(rf"^{exercise.answer_name} = \.\.\..*$", re.MULTILINE)
         assert blank.search(source), f"{exercise.name}: no blank answer line"
         source = blank.sub(lambda _, code=exercise.solution_code: code, source)
-        source = source.replace(
-            checked.group(0),
-            f"_verdict = {checked.group(0)}\nassert _verdict, repr(_verdict)  # must be Correct",
-        )
         cell["source"] = source
         solved_cells.append(index)
+        names.add(name)
+    assert names == set(exercises), f"never solved: {sorted(set(exercises) - names)}"
     return notebook, solved_cells
+
+
+def test_every_check_call_is_found_and_solved():
+    """The solver finds every checker call, including one over two lines or before a comment."""
+    for module, path in zip(MODULES, sorted(NOTEBOOKS.glob("0*.ipynb")), strict=True):
+        notebook, cells = solved(json.loads(path.read_text()), module)
+        for index in cells:
+            source = notebook["cells"][index]["source"]
+            assert "_verdict = ex0" in source and "= ..." not in source, source
+            compile(source.replace("%pip", "#"), path.name, "exec")
 
 
 @pytest.mark.slow

@@ -4,80 +4,102 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, Wrong, as_number
+from ..checks import check_images, check_labels
+from . import (
+    Exercise,
+    Keyword,
+    Wrong,
+    as_array,
+    as_number,
+    as_whole_number,
+    given,
+    isclose,
+    whole_number,
+)
+
+LABELS = Keyword("labels", "labels", "the labels of your sample")
 
 
 def _check_pixel_count(answer) -> str:
     value = as_number(answer)
     truth = 60_000 * 28 * 28
-    if value == truth:
+    if isclose(value, truth):
         return "60,000 images x 28 x 28 pixels = 47,040,000 numbers, one byte each: 47 MB."
-    if value == 28 * 28:
+    if isclose(value, truth / 1e6, rel_tol=1e-3):
+        raise Wrong(
+            f"{value:g} is the count in millions (or the size in MB); give the count itself."
+        )
+    count = as_whole_number(answer, why="it counts pixel values")
+    if count == 28 * 28:
         raise Wrong("784 is the pixel count of one image; the training set has 60,000 of them.")
-    if value == 60_000 * 28:
+    if count == 60_000 * 28:
         raise Wrong("an image is 28 x 28 pixels, not 28: you multiplied by one side only.")
-    if value == 70_000 * 28 * 28:
+    if count == 70_000 * 28 * 28:
         raise Wrong(
             "that counts the test images too; the question is about the 60,000 training images."
         )
-    if value in (60_000, 28, 28 * 28 * 255):
+    if count in (60_000, 28, 28 * 28 * 255):
         raise Wrong(
-            f"{value:,.0f} is not the number of pixel values: multiply the number of "
+            f"{count:,} is not the number of pixel values: multiply the number of "
             "images by the pixels in each."
         )
     raise Wrong(
-        f"{value:,.0f} is {value / truth:.3g} times the right count. An image has "
+        f"{count:,} is {count / truth:.3g} times the right count. An image has "
         "28 x 28 pixels; how many images are there?"
     )
 
 
 def _check_count_of_fives(answer, *, labels) -> str:
-    labels = np.asarray(labels)
+    labels = given("labels", check_labels, labels, "labels")
     truth = int(np.sum(labels == 5))
-    if isinstance(answer, np.ndarray) and answer.dtype == bool:
-        raise Wrong(
-            "this is an array of True/False, one per image; count the True values with .sum()."
-        )
-    value = as_number(answer)
-    if value == truth:
+    count = as_whole_number(answer, why="it counts images")
+    if count == truth:
         return f"your sample holds {truth:,} fives, {truth / len(labels):.1%} of it."
-    if value == len(labels):
+    if count == len(labels):
         raise Wrong("that is the number of all images; count only those whose label is 5.")
     counts = np.bincount(labels, minlength=10)
-    same = [digit for digit in range(10) if counts[digit] == value and digit != 5]
+    same = [digit for digit in range(10) if counts[digit] == count and digit != 5]
     if same:
-        raise Wrong(f"{value:,.0f} is how many {same[0]}s there are, not 5s.")
-    if value == 5:
+        raise Wrong(f"{count:,} is how many {same[0]}s there are, not 5s.")
+    if count == 5:
         raise Wrong("5 is the digit; the question asks how many labels equal 5.")
     raise Wrong(
-        f"{value:,.0f} is not the number of 5s in `labels`: "
-        f"compare `labels == 5` and count the matches."
+        f"{count:,} is not the number of 5s in `labels`: compare `labels == 5` and count "
+        "the matches."
     )
 
 
 def _check_test_count(answer) -> str:
     value = as_number(answer)
-    if value == 2_000:
-        return "20% of 10,000 is 2,000 test images; the other 8,000 are for training."
-    if value == 8_000:
-        raise Wrong("8,000 is the training part (80%); the test part is what is left.")
-    if value in (0.2, 20):
+    if isclose(value, 0.2) or isclose(value, 20):
         raise Wrong("that is the share of the test part; the question asks for a number of images.")
+    count = whole_number(value)
+    if count == 2_000:
+        return "20% of 10,000 is 2,000 test images; the other 8,000 are for training."
+    if count == 1_999:
+        raise Wrong(
+            "1,999: did int() cut off 1999.9999999999995? In floating point 1 - 0.8 is a "
+            "hair below 0.2; round() gives the nearest whole number, 2,000."
+        )
+    if count == 8_000:
+        raise Wrong("8,000 is the training part (80%); the test part is what is left.")
+    if count is None:
+        raise Wrong(f"{value:g} is not a whole number of images.")
     raise Wrong(
-        f"{value:,.0f} is not it: the test part is (1 - TRAIN_FRACTION) of the 10,000-image sample."
+        f"{count:,} is not it: the test part is (1 - TRAIN_FRACTION) of the 10,000-image sample."
     )
 
 
 def _check_first_seven(answer, *, labels) -> str:
-    labels = np.asarray(labels)
-    if isinstance(answer, np.ndarray) and answer.size > 1:
-        raise Wrong(f"this is an array of {answer.size} values; take its first element with [0].")
-    value = as_number(answer)
-    if value != int(value) or not 0 <= value < len(labels):
+    labels = given("labels", check_labels, labels, "labels")
+    if not (labels == 7).any():
+        raise Wrong("there is no 7 in these labels; pass labels=labels, your sample's labels.")
+    index = as_whole_number(answer, why="an index counts positions")
+    if not 0 <= index < len(labels):
         raise Wrong(
-            f"{value:g} is not an index: indices are whole numbers from 0 to {len(labels) - 1:,}."
+            f"{index:,} is not an index of the sample: indices are whole numbers from 0 to "
+            f"{len(labels) - 1:,}."
         )
-    index = int(value)
     truth = int(np.flatnonzero(labels == 7)[0])
     if labels[index] != 7:
         raise Wrong(f"image #{index} is a {labels[index]}, not a 7.")
@@ -93,16 +115,16 @@ def _check_average_digit(answer, *, images, labels) -> str:
         raise Wrong(
             "`average_digit` should be a function (def average_digit(images, labels, digit): ...)."
         )
+    # Shapes and values only: the function gets the arrays as they are.
+    count = len(given("images", check_images, images)[0])
+    given("labels", check_labels, labels, "labels", count=count)
     images, labels = np.asarray(images), np.asarray(labels)
-    for digit in (0, 5, 8):
+    for digit in range(10):
+        if not (labels == digit).any():
+            continue
         truth = images[labels == digit].mean(axis=0)
-        result = np.asarray(answer(images, labels, digit), dtype=float)
-        if result.shape != (28, 28):
-            raise Wrong(
-                f"average_digit(images, labels, {digit}) has shape {result.shape}; an "
-                "average image has shape (28, 28): average over the first axis "
-                "(axis=0), the images."
-            )
+        # Copies, so that a function that changes its arguments cannot change the reader's.
+        result = _average_of(answer(images.copy(), labels.copy(), digit), digit)
         if not np.allclose(result, truth, atol=1e-3):
             overall = images.mean(axis=0)
             if np.allclose(result, overall, atol=1e-3):
@@ -110,10 +132,21 @@ def _check_average_digit(answer, *, images, labels) -> str:
                     "that is the average of all images; keep only those whose label is `digit`."
                 )
             raise Wrong(
-                f"average_digit(..., {digit}) differs from the mean of the images "
+                f"average_digit(images, labels, {digit}) differs from the mean of the images "
                 f"labelled {digit} by up to {np.abs(result - truth).max():.3g}."
             )
     return "now plot the ten averages: which two look most alike?"
+
+
+def _average_of(result, digit: int) -> np.ndarray:
+    """What `average_digit` returned, as a (28, 28) array of numbers, or `Wrong`."""
+    array = as_array(result, f"average_digit(images, labels, {digit})")
+    if array.shape != (28, 28):
+        raise Wrong(
+            f"average_digit(images, labels, {digit}) has shape {array.shape}; an average "
+            "image has shape (28, 28): average over the first axis (axis=0), the images."
+        )
+    return array.astype(float)
 
 
 q1 = Exercise(
@@ -134,6 +167,7 @@ q3 = Exercise(
     _check_count_of_fives,
     hint="`labels == 5` is True for every 5; True counts as 1 when you add.",
     solution="number_of_fives = int((labels == 5).sum())",
+    keywords=(LABELS,),
 )
 
 q4 = Exercise(
@@ -143,6 +177,8 @@ q4 = Exercise(
     _check_test_count,
     hint="TRAIN_FRACTION = 0.8 goes to training; the test part is the rest of 10,000.",
     solution="test_images_count = round(10_000 * (1 - 0.8))",
+    explanation="round(), not int(): 10_000 * (1 - 0.8) is 1999.9999999999995 in floating "
+    "point, and int() would cut it down to 1,999.",
 )
 
 q2 = Exercise(
@@ -150,8 +186,10 @@ q2 = Exercise(
     "code",
     "first_seven",
     _check_first_seven,
-    hint="`np.flatnonzero(labels == 7)` lists the indices of every 7, smallest first.",
+    hint="`labels == 7` is True at every 7. `np.flatnonzero` turns True/False values into the "
+    "positions of the True ones, smallest first: which of them do you want?",
     solution="first_seven = int(np.flatnonzero(labels == 7)[0])",
+    keywords=(LABELS,),
 )
 
 challenge = Exercise(
@@ -159,8 +197,8 @@ challenge = Exercise(
     "challenge",
     "average_digit",
     _check_average_digit,
-    hint="Select the images whose label is `digit` with a boolean mask, then "
-    ".mean(axis=0) averages them pixel by pixel.",
+    hint="`labels == digit` picks out the images of one digit. Average them over the axis "
+    "that counts images, so that every pixel keeps its place.",
     solution='''
     def average_digit(images, labels, digit):
         """The pixel-by-pixel average of every image labelled `digit`."""
@@ -168,4 +206,8 @@ challenge = Exercise(
     ''',
     explanation="Plot the ten averages side by side (plt.subplots(1, 10)): 4 and 9, and 3, 5 "
     "and 8, look most alike, which is where notebook 04 finds most of the model's mistakes.",
+    keywords=(
+        Keyword("images", "images", "the images of your sample"),
+        Keyword("labels", "labels", "their labels"),
+    ),
 )

@@ -4,105 +4,139 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, Wrong, as_number
+from . import (
+    Exercise,
+    Wrong,
+    as_array,
+    as_number,
+    as_whole_number,
+    as_whole_numbers,
+    isclose,
+    plural,
+    whole_number,
+)
+
+#: The parameter budget of exercise 5: the tutorial CNN's 5,994, rounded up.
+BUDGET = 6_000
+
+_EDGES = {
+    "vertical": lambda rows, columns: columns >= 4,
+    "horizontal": lambda rows, columns: rows >= 4,
+    "diagonal": lambda rows, columns: rows + columns >= 8,
+    "other diagonal": lambda rows, columns: rows >= columns,
+}
 
 
-def _edge_responses(kernel: np.ndarray) -> dict[str, float]:
-    """The strongest answer of a 3x3 kernel to a straight ink edge of each direction.
+def _edge_responses(kernel: np.ndarray) -> dict[str, tuple[float, float]]:
+    """How a 3x3 kernel answers a straight ink edge of each direction.
 
-    Each edge is drawn in a 9x9 picture (ink on one side, background on the other, either
-    way round), and the kernel is slid over it; we keep the largest absolute answer.
+    Each edge is drawn in a 9x9 picture (ink on one side, background on the other) and the
+    kernel is slid over it. Returns, per direction, the largest positive and the largest
+    negative answer (as a positive number). An edge filter answers with one sign along an
+    edge (the other sign when ink and background swap sides); a Laplacian, a line detector
+    or a checkerboard answers with both signs, one on each side of the edge.
     """
     from numpy.lib.stride_tricks import sliding_window_view
 
     rows, columns = np.mgrid[0:9, 0:9]
-    edges = {
-        "vertical": columns >= 4,
-        "horizontal": rows >= 4,
-        "diagonal": rows + columns >= 8,
-        "other diagonal": rows >= columns,
-    }
     responses = {}
-    for name, ink in edges.items():
-        picture = ink.astype(float)
-        patches = sliding_window_view(picture, kernel.shape)
-        responses[name] = float(np.abs(np.einsum("ijkl,kl->ij", patches, kernel)).max())
+    for name, edge in _EDGES.items():
+        picture = edge(rows, columns).astype(float)
+        answers = np.einsum("ijkl,kl->ij", sliding_window_view(picture, kernel.shape), kernel)
+        responses[name] = (max(float(answers.max()), 0.0), max(-float(answers.min()), 0.0))
     return responses
 
 
 def _check_diagonal_filter(answer) -> str:
-    try:
-        kernel = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        raise Wrong(
-            "a filter is a grid of numbers, e.g. a list of 3 lists of 3 numbers, or "
-            "np.array([[...], [...], [...]])."
-        ) from None
+    kernel = as_array(answer, "your filter", "np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]])")
     if kernel.shape != (3, 3):
         raise Wrong(
             f"your filter has shape {kernel.shape}; the question asks for a 3x3 filter "
             "like `vertical_edge`: 3 rows of 3 numbers."
         )
-    if not np.isfinite(kernel).all():
-        raise Wrong("your filter holds a NaN or infinite number; use ordinary numbers.")
+    kernel = kernel.astype(float)
     if np.abs(kernel).max() == 0:
         raise Wrong("your filter is all zeros: it answers 0 everywhere.")
-    if abs(kernel.sum()) > 1e-6 * np.abs(kernel).sum():
+    if not isclose(kernel.sum(), 0, abs_tol=1e-6 * np.abs(kernel).sum()):
         raise Wrong(
             f"your filter's numbers add up to {kernel.sum():g}, not 0, so it also answers "
             "on plain ink with no edge at all (a patch full of ink gives that sum). Make "
             "the positive and negative numbers balance, as in `vertical_edge`."
         )
     responses = _edge_responses(kernel)
-    diagonal = max(responses["diagonal"], responses["other diagonal"])
-    straight = max(responses["vertical"], responses["horizontal"])
-    if diagonal <= straight:
-        strongest = max(responses, key=responses.get)
+    strength = {name: max(answers) for name, answers in responses.items()}
+    diagonal_name = max(("diagonal", "other diagonal"), key=strength.get)
+    straight_name = max(("vertical", "horizontal"), key=strength.get)
+    diagonal, straight = strength[diagonal_name], strength[straight_name]
+    if isclose(diagonal, straight, rel_tol=0.05):
+        every = all(isclose(value, diagonal, rel_tol=0.05) for value in strength.values())
         raise Wrong(
-            f"your filter answers {responses[strongest]:.3g} to a {strongest} edge but "
-            f"only {diagonal:.3g} to a diagonal one; a diagonal edge filter must answer "
-            "most to diagonal edges. Put the positive numbers in one corner and the "
-            "negative ones in the opposite corner."
+            f"your filter answers as strongly to a {straight_name} edge as to a diagonal one "
+            f"({diagonal:.3g})"
+            + (", and the same to edges of every direction, like a Laplacian" if every else "")
+            + ": it cannot tell a diagonal edge from a straight one. Put the positive numbers "
+            "in one corner and the negative ones in the opposite corner."
+        )
+    if diagonal < straight:
+        raise Wrong(
+            f"your filter answers {straight:.3g} to a {straight_name} edge but only "
+            f"{diagonal:.3g} to a diagonal one; a diagonal edge filter must answer most to "
+            "diagonal edges. Put the positive numbers in one corner and the negative ones in "
+            "the opposite corner."
+        )
+    positive, negative = responses[diagonal_name]
+    if min(positive, negative) > 0.25 * max(positive, negative):
+        raise Wrong(
+            f"along a diagonal edge your filter answers +{positive:.3g} on one side and "
+            f"-{negative:.3g} on the other, as a Laplacian, a line detector or a "
+            "checkerboard does: those find thin lines and spots, not which side of an edge "
+            "the ink is on. An edge filter answers with one sign along the edge: positive "
+            "numbers on one side of the diagonal, negative ones on the other."
         )
     return (
-        f"it answers {diagonal:.3g} to a diagonal edge and at most {straight:.3g} to a "
-        "vertical or horizontal one. Run the next cell to see its feature map."
+        f"it answers {diagonal:.3g} to a diagonal edge, with one sign all along it, and at "
+        f"most {straight:.3g} to a vertical or horizontal one. Run the next cell to see its "
+        "feature map."
     )
 
 
 def _check_conv_parameters(answer) -> str:
-    value = as_number(answer)
     weights, biases = 16 * 3 * 3 * 8, 16
-    if value == weights + biases:
+    count = as_whole_number(answer, why="it counts parameters")
+    if count == weights + biases:
         return "16 filters x (3 x 3 x 8 weights) + 16 biases = 1,168."
-    if value == weights:
+    if count == weights:
         raise Wrong(
             "you counted the weights (1,152) but not the biases: each filter also has one "
             "bias, added to its sum."
         )
-    if value in (16 * 3 * 3 + 16, 16 * 3 * 3):
+    if count in (16 * 3 * 3 + 16, 16 * 3 * 3):
         raise Wrong(
             "each filter looks at all 8 input channels at once, so it holds 3 x 3 x 8 "
             "weights, not 3 x 3."
         )
-    if value in (3 * 3 * 8 + 1, 3 * 3 * 8):
+    if count in (3 * 3 * 8 + 1, 3 * 3 * 8):
         raise Wrong("that is one filter; the layer has 16 of them.")
-    if value in (16 * 3 * 3 * 8 * 28 * 28, 16 * 3 * 3 * 26 * 26):
+    if count in (16 * 3 * 3 * 8 * 28 * 28, 16 * 3 * 3 * 26 * 26):
         raise Wrong(
             "the parameters do not depend on the image size: the same filter is used at "
             "every position (weight sharing)."
         )
     raise Wrong(
-        f"{value:,.0f} is not it: count the weights of one filter (height x width x input "
+        f"{count:,} is not it: count the weights of one filter (height x width x input "
         "channels), times the number of filters, plus one bias per filter."
     )
 
 
 def _check_output_shape(answer) -> str:
-    try:
-        shape = tuple(int(d) for d in answer)
-    except TypeError:
-        raise Wrong("give the shape as a tuple of whole numbers, e.g. (20, 20, 4).") from None
+    if isinstance(answer, (tuple, list)) and any(axis is None for axis in answer):
+        raise Wrong(
+            "leave out the batch axis (the None Keras prints for 'any number of images'): "
+            "give (height, width, channels) for one image."
+        )
+    shape = as_whole_numbers(
+        answer, "your shape", "(20, 20, 4)", why="a shape counts pixels and channels"
+    )
     truth = (13, 13, 16)
     if shape == truth:
         return (
@@ -132,6 +166,68 @@ def _check_output_shape(answer) -> str:
     )
 
 
+def _activation_after(model_layers: list, index: int) -> str:
+    """The activation applied to the output of the Dense layer at `index`: its own, or a
+    ReLU/Activation/Softmax layer after it (before the next Dense); "linear" if none."""
+    from .._tensorflow import keras
+
+    layer = model_layers[index]
+    name = getattr(layer.activation, "__name__", "linear")
+    if name != "linear":
+        return name
+    for after in model_layers[index + 1 :]:
+        if isinstance(after, keras.layers.Dense):
+            break
+        if isinstance(after, keras.layers.ReLU):
+            return "relu"
+        if isinstance(after, keras.layers.Softmax):
+            return "softmax"
+        if isinstance(after, keras.layers.Activation):
+            return getattr(after.activation, "__name__", "linear")
+    return "linear"
+
+
+def _dense_structure(answer, keras) -> tuple[list, list]:
+    """The model's layers and its Dense layers, after the checks of what a dense-only model
+    on raw (28, 28) images must be: Rescaling to 0-1 first, Flatten before any Dense."""
+    model_layers = [
+        layer for layer in answer.layers if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    kinds = [type(layer).__name__ for layer in model_layers]
+    if any("Conv" in kind for kind in kinds):
+        raise Wrong("the model has a convolution; the point is a model of Dense layers only.")
+    dense = [layer for layer in model_layers if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        raise Wrong("the model has no Dense layer.")
+    for layer in dense:
+        if len(layer.input.shape) != 2:
+            raise Wrong(
+                f"Dense({layer.units}) gets inputs of shape {tuple(layer.input.shape[1:])}: "
+                "on a (28, 28) input a Dense layer works row by row, each unit seeing 28 "
+                "pixels, not 784. Put layers.Flatten() before the first Dense layer."
+            )
+    rescaling = [layer for layer in model_layers if isinstance(layer, keras.layers.Rescaling)]
+    first_dense = model_layers.index(dense[0])
+    if not rescaling or model_layers.index(rescaling[0]) > first_dense:
+        raise Wrong(
+            "start with layers.Rescaling(1 / 255), as the CNN does: without it the Dense "
+            "layers get pixel values 0-255 and train badly."
+        )
+    low, high = 0.0, 255.0  # what the pixel values become, layer after layer
+    for layer in rescaling:
+        scale, offset = float(np.asarray(layer.scale)), float(np.asarray(layer.offset))
+        low, high = sorted((low * scale + offset, high * scale + offset))
+    if not (
+        (isclose(low, 0, abs_tol=1e-6) and isclose(high, 1, rel_tol=1e-3))
+        or (isclose(low, -1, rel_tol=1e-3) and isclose(high, 1, rel_tol=1e-3))
+    ):
+        raise Wrong(
+            f"your Rescaling turns pixel values 0-255 into {low:,g} to {high:,g}; the point is "
+            "small numbers, 0 to 1: layers.Rescaling(1 / 255) divides by 255."
+        )
+    return model_layers, dense
+
+
 def _check_dense_model(answer) -> str:
     from .._tensorflow import keras
 
@@ -144,76 +240,99 @@ def _check_dense_model(answer) -> str:
             f"the model takes inputs of shape {tuple(answer.inputs[0].shape[1:])}; give "
             "it keras.Input(shape=(28, 28)) so it reads the same raw images as the CNN."
         )
-    kinds = [type(layer).__name__ for layer in answer.layers]
-    if any("Conv" in kind for kind in kinds):
-        raise Wrong("the model has a convolution; the point is a model of Dense layers only.")
-    dense = [layer for layer in answer.layers if isinstance(layer, keras.layers.Dense)]
-    if not dense:
-        raise Wrong("the model has no Dense layer.")
-    if "Flatten" not in kinds and "Reshape" not in kinds:
-        raise Wrong(
-            "a Dense layer on a (28, 28) input works row by row: add layers.Flatten() "
-            "first, so each unit sees all 784 pixels."
-        )
+    model_layers, dense = _dense_structure(answer, keras)
     output = tuple(answer.outputs[0].shape[1:])
-    if output != (10,):
+    if output != (10,) or dense[-1].units != 10:
         raise Wrong(f"the model outputs shape {output}; it needs one probability per digit: 10.")
-    last = dense[-1]
-    if getattr(last.activation, "__name__", "") != "softmax":
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 28, 28)).astype(np.float32)
+    outputs = np.asarray(answer(pixels, training=False))
+    if (outputs < 0).any() or not np.allclose(outputs.sum(axis=1), 1, atol=1e-4):
         raise Wrong(
-            "the last Dense layer should use activation='softmax', so the ten outputs are "
-            "probabilities adding up to 1."
+            "the ten outputs are not probabilities (they do not add up to 1): give the last "
+            "Dense layer activation='softmax', or put layers.Softmax() after it."
         )
-    if "Rescaling" not in kinds:
-        raise Wrong(
-            "add layers.Rescaling(1 / 255) at the start, as in the CNN: without it the "
-            "model gets pixel values 0-255 and trains badly."
-        )
+    hidden = dense[:-1]
     parameters = answer.count_params()
-    if parameters > 6_000:
+    if parameters > BUDGET:
         raise Wrong(
             f"the model has {parameters:,} parameters; the budget is the CNN's, at most "
-            "6,000. A hidden layer of n units on 784 pixels costs 785 x n."
+            f"{BUDGET:,}. A hidden layer of n units on 784 pixels costs 785 x n, and its "
+            "outputs 10 x n more."
         )
-    if len(dense) < 2:
+    if not hidden:
         raise Wrong(
             "the model has no hidden layer: add a Dense layer with activation='relu' "
             "between Flatten and the output."
         )
-    return f"a dense-only model with {parameters:,} parameters, as many as the CNN's 5,994."
+    if len(hidden) > 1:
+        raise Wrong(
+            f"the model has {len(hidden)} hidden Dense layers; the question asks for one, "
+            "as large as the budget allows."
+        )
+    (layer,) = hidden
+    activation = _activation_after(model_layers, model_layers.index(layer))
+    if activation == "linear":
+        raise Wrong(
+            "the hidden layer has no activation: two Dense layers in a row without one are a "
+            "single linear map. Give it activation='relu'."
+        )
+    if activation != "relu":
+        raise Wrong(
+            f"the hidden layer uses {activation}; the question asks for ReLU, as in the CNN."
+        )
+    units, inputs = layer.units, int(layer.input.shape[-1])
+    per_unit = layer.count_params() // units + dense[-1].units  # its weights, bias, outputs
+    if parameters + per_unit <= BUDGET:
+        raise Wrong(
+            f"it fits, with {parameters:,} parameters, but you can afford more: "
+            f"{units + 1} hidden units would cost {parameters + per_unit:,}, still within "
+            f"{BUDGET:,}. The question asks for the largest hidden layer that fits."
+        )
+    return (
+        f"{plural(units, 'hidden unit')}, the most that fit: {parameters:,} parameters, of "
+        f"which {layer.count_params():,} in the hidden layer ({inputs} inputs x {units} + "
+        f"{units} biases); one more unit would cost {per_unit} more, "
+        f"{parameters + per_unit:,}. A dense layer pays for every pixel separately."
+    )
 
 
 def _check_receptive_field(answer) -> str:
-    if isinstance(answer, (tuple, list)) and len(answer) == 2 and answer[0] == answer[1]:
-        answer = answer[0]
-    value = as_number(answer)
-    if value == 16:
+    if isinstance(answer, (tuple, list, np.ndarray)) and np.ndim(answer) == 1 and len(answer) == 2:
+        height, width = as_whole_numbers(answer, "your receptive field", "(16, 16)")
+        if height != width:
+            raise Wrong(f"{(height, width)} is not a square; the window is as tall as it is wide.")
+        answer = height
+    value = as_number(answer, "your receptive field")
+    count = whole_number(value)
+    if count == 16:
         return (
             "5 pixels for conv1, 6 after pool1 (2 neighbours, 1 pixel apart), 6 + 4 x 2 = 14 "
             "after conv2 (4 more pool1 cells, 2 pixels apart), 14 + 2 = 16 after pool2."
         )
-    if value == 10:
+    if count is None:
+        raise Wrong(f"{value:g} is not a whole number of pixels.")
+    if count == 10:
         raise Wrong(
             "5 + 5 forgets that after pooling one step is 2 pixels: conv2's 5x5 window "
             "covers 5 pool1 cells, each 2 pixels apart."
         )
-    if value == 9:
+    if count == 9:
         raise Wrong(
             "5 + 5 - 1 stacks two 5x5 convolutions directly; the pooling between them "
             "doubles the step of the second one."
         )
-    if value == 14:
+    if count == 14:
         raise Wrong(
             "that is right up to conv2; the last 2x2 pooling adds one more conv2 position, "
             "2 pixels further."
         )
-    if value == 28:
+    if count == 28:
         raise Wrong(
             "the whole image is seen only by the dense layer; one value of pool2 sees a "
             "square part of it."
         )
     raise Wrong(
-        f"{value:g} is not it: grow the window layer by layer. A 5x5 convolution adds "
+        f"{count} is not it: grow the window layer by layer. A 5x5 convolution adds "
         "4 steps, a 2x2 pooling adds 1 step, and each pooling doubles the step size."
     )
 
@@ -267,9 +386,9 @@ q5 = Exercise(
     "code",
     "dense_model",
     _check_dense_model,
-    hint="keras.Input(shape=(28, 28)), layers.Rescaling(1 / 255), layers.Flatten(), then a "
-    "Dense hidden layer with activation='relu' and a Dense(10, activation='softmax'). "
-    "784 x n + n + 10 x n + 10 must stay below 6,000.",
+    hint="Count what a hidden layer of n units costs: each unit has one weight per pixel and a "
+    "bias, and each of the 10 outputs has one weight per unit and a bias. Find the largest n "
+    "that keeps the total within 6,000, then compare with dense_model.count_params().",
     solution="""
     dense_model = keras.Sequential(
         [
@@ -281,9 +400,9 @@ q5 = Exercise(
         ]
     )
     """,
-    explanation="Seven hidden units already cost 784 x 7 + 7 = 5,495 parameters: a dense layer "
-    "pays for every pixel separately, so on the CNN's budget it can only afford a handful of "
-    "units.",
+    explanation="n units cost 784 x n + n + 10 x n + 10 = 795 x n + 10 parameters: 7 units "
+    "cost 5,575, 8 would cost 6,370. A dense layer pays for every pixel separately, so on the "
+    "CNN's budget it can only afford a handful of units.",
 )
 
 q3 = Exercise(

@@ -6,7 +6,17 @@ import math
 
 import numpy as np
 
-from . import Exercise, Wrong, as_choice, as_number
+from . import (
+    Exercise,
+    Keyword,
+    Wrong,
+    as_choice,
+    as_number,
+    given_history,
+    given_number,
+    isclose,
+    whole_number,
+)
 
 _HILL_CHOICES = {
     "crawl": "creeps towards the bottom in tiny steps",
@@ -40,31 +50,42 @@ def _check_learning_rate(answer) -> str:
     )
 
 
-def _check_steps_per_epoch(answer, *, training_images: int, batch_size: int) -> str:
+def _check_steps_per_epoch(answer, *, training_images, batch_size) -> str:
+    from ..config import PRESETS
+
+    training_images = given_number(training_images, "training_images", whole=True, minimum=1)
+    batch_size = given_number(batch_size, "batch_size", whole=True, minimum=1)
+    recipe = PRESETS["tutorial"].training
     value = as_number(answer)
     truth = math.ceil(training_images / batch_size)
-    if value == truth:
+    steps = whole_number(value)
+    if steps == truth:
         last = training_images - (truth - 1) * batch_size
         return (
             f"{training_images:,} / {batch_size} = {training_images / batch_size:.2f}, "
             f"rounded up: the last batch holds the remaining {last} images."
         )
-    if value == training_images // batch_size:
+    if steps is None and isclose(value, training_images / batch_size, abs_tol=0.01):
+        raise Wrong("a step is one whole batch, so the count is a whole number: round up.")
+    if steps is None:
+        raise Wrong(f"{value:g} is not a whole number of steps.")
+    if steps == training_images // batch_size:
         raise Wrong(
             f"{training_images:,} / {batch_size} is not a whole number: the images left "
             "over after the full batches make one more, smaller batch. Round up."
         )
-    if abs(value - training_images / batch_size) < 0.01:
-        raise Wrong("a step is one whole batch, so the count is a whole number: round up.")
-    if value == truth * 15:
-        raise Wrong("that is the steps of all 15 epochs; the question asks for one epoch.")
-    if value in (math.ceil(training_images / 0.9 / batch_size), 125):
+    if steps == truth * recipe.epochs:
+        raise Wrong(
+            f"that is the steps of all {recipe.epochs} epochs; the question asks for one epoch."
+        )
+    before_validation = training_images / (1 - recipe.validation_fraction)
+    if steps in (math.ceil(before_validation / batch_size), round(before_validation) // batch_size):
         raise Wrong(
             "that counts the validation images too; the model only steps on the "
             "images it trains on."
         )
     raise Wrong(
-        f"{value:g} is not it: one step per batch of {batch_size}, over "
+        f"{steps:,} is not it: one step per batch of {batch_size}, over "
         f"{training_images:,} training images."
     )
 
@@ -72,20 +93,20 @@ def _check_steps_per_epoch(answer, *, training_images: int, batch_size: int) -> 
 def _check_initial_loss(answer) -> str:
     value = as_number(answer)
     truth = math.log(10)
-    if abs(value - truth) < 0.01:
+    if isclose(value, truth, abs_tol=0.01):
         return (
             "-ln(1/10) = ln(10) = 2.30: at the start of training the loss should be near "
             "this, and the first loss Keras prints is."
         )
-    if abs(value - 0.1) < 1e-6:
+    if isclose(value, 0.1):
         raise Wrong("0.1 is the probability of the right digit; the loss is minus its logarithm.")
-    if abs(value + truth) < 0.01:
+    if isclose(value, -truth, abs_tol=0.01):
         raise Wrong("the sign is wrong: the loss is *minus* the logarithm, and log(0.1) < 0.")
-    if abs(value - 1) < 0.01:
+    if isclose(value, 1, abs_tol=0.01):
         raise Wrong(
             "that is the base-10 logarithm; the cross-entropy uses the natural one (np.log)."
         )
-    if abs(value - 0.9) < 1e-6:
+    if isclose(value, 0.9):
         raise Wrong(
             "0.9 is the probability of the wrong digits; the loss only looks at the "
             "probability of the right one."
@@ -96,51 +117,52 @@ def _check_initial_loss(answer) -> str:
     )
 
 
-def _history_values(history) -> dict[str, list[float]]:
-    values = getattr(history, "history", history)
-    if not isinstance(values, dict) or "val_loss" not in values:
-        raise ValueError("pass history=history, the History your training run returned.")
-    return values
-
-
 def _check_best_epoch(answer, *, history) -> str:
-    values = _history_values(history)
+    values = given_history(history, "history", needs=("val_loss",))
     validation_loss = np.asarray(values["val_loss"])
-    truth = int(np.argmin(validation_loss)) + 1
+    lowest = float(validation_loss.min())
+    best = [epoch + 1 for epoch, loss in enumerate(validation_loss) if isclose(loss, lowest)]
     value = as_number(answer)
-    if value == truth:
-        last = len(validation_loss)
-        if truth == last:
+    epoch = whole_number(value)
+    last = len(validation_loss)
+    if epoch in best:
+        if epoch == last:
             return (
-                f"epoch {truth}, the last one: in your run the validation loss was still "
+                f"epoch {epoch}, the last one: in your run the validation loss was still "
                 "falling, so more epochs might still help."
             )
+        tie = (
+            f" (tied with epoch {', '.join(str(e) for e in best if e != epoch)})"
+            if len(best) > 1
+            else ""
+        )
         return (
-            f"epoch {truth} ({validation_loss[truth - 1]:.3f}); by epoch {last} it had risen "
-            f"to {validation_loss[-1]:.3f}. The epochs after {truth} made the model worse on "
+            f"epoch {epoch} ({lowest:.3f}){tie}; by epoch {last} it had risen to "
+            f"{validation_loss[-1]:.3f}. The epochs after {best[-1]} made the model worse on "
             "new images."
         )
-    if value == truth - 1:
+    if epoch is None:
+        raise Wrong(f"{value:g} is not an epoch: epochs are counted 1, 2, 3, ...")
+    if epoch + 1 in best:
         raise Wrong(
-            f"Python counts positions from 0, so np.argmin gave {truth - 1}; the chart "
+            f"Python counts positions from 0, so np.argmin gave {epoch}; the chart "
             "and Keras count epochs from 1. Add 1."
         )
-    if value == int(np.argmin(values["loss"])) + 1 and value != truth:
+    if "loss" in values and values["loss"] and epoch == int(np.argmin(values["loss"])) + 1:
         raise Wrong(
-            f"epoch {value:g} is where the *training* loss is lowest; the question is "
+            f"epoch {epoch} is where the *training* loss is lowest; the question is "
             "about the validation loss (history.history['val_loss'])."
         )
-    if "val_accuracy" in values and value == int(np.argmax(values["val_accuracy"])) + 1:
+    if values.get("val_accuracy") and epoch == int(np.argmax(values["val_accuracy"])) + 1:
         raise Wrong(
-            f"epoch {value:g} has the best validation *accuracy*; the question asks "
+            f"epoch {epoch} has the best validation *accuracy*; the question asks "
             "about the validation loss, which shows overfitting earlier."
         )
-    if not 1 <= value <= len(validation_loss):
-        raise Wrong(f"your run has epochs 1 to {len(validation_loss)}; {value:g} is outside them.")
+    if not 1 <= epoch <= last:
+        raise Wrong(f"your run has epochs 1 to {last}; {epoch} is outside them.")
     raise Wrong(
-        f"at epoch {value:g} the validation loss was "
-        f"{validation_loss[int(value) - 1]:.3f}; "
-        f"it was lower in another epoch. Look for the smallest value of "
+        f"at epoch {epoch} the validation loss was {validation_loss[epoch - 1]:.3f}; "
+        "it was lower in another epoch. Look for the smallest value of "
         "history.history['val_loss']."
     )
 
@@ -163,7 +185,7 @@ def _check_early_stopping(answer) -> str:
             f"it watches {what}; the challenge is to watch the validation accuracy: "
             "monitor='val_accuracy'."
         )
-    if answer.patience != 2:
+    if not isclose(float(answer.patience), 2):
         raise Wrong(
             f"patience is {answer.patience}; the challenge asks to stop after 2 epochs "
             "without improvement."
@@ -207,6 +229,10 @@ q1 = Exercise(
     hint="Each step uses one batch; how many batches of BATCH_SIZE does it take to cover "
     "len(fit_images) images, if the last batch may be smaller?",
     solution="steps_per_epoch = math.ceil(len(fit_images) / BATCH_SIZE)",
+    keywords=(
+        Keyword("training_images", "len(fit_images)", "how many images the model trains on"),
+        Keyword("batch_size", "BATCH_SIZE", "the images per batch"),
+    ),
 )
 
 q2 = Exercise(
@@ -229,6 +255,7 @@ q4 = Exercise(
     hint="history.history['val_loss'] holds one value per epoch; np.argmin gives the position "
     "of the smallest, counted from 0.",
     solution="best_epoch = int(np.argmin(history.history['val_loss'])) + 1",
+    keywords=(Keyword("history", "history", "the History your training run returned"),),
 )
 
 challenge = Exercise(

@@ -4,36 +4,54 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Exercise, Wrong, as_choice, as_number
+from ..checks import check_labels, check_matrix, check_probabilities
+from . import (
+    Exercise,
+    Keyword,
+    Wrong,
+    as_choice,
+    as_number,
+    as_whole_number,
+    as_whole_numbers,
+    given,
+    isclose,
+    whole_number,
+)
+
+MATRIX = Keyword("matrix", "matrix", "your model's confusion matrix (counts)")
+TEST_LABELS = Keyword("test_labels", "test_labels", "the labels of the test images")
 
 
 def _check_recall(answer, *, matrix) -> str:
-    matrix = np.asarray(matrix)
+    matrix = given("matrix", check_matrix, matrix, "matrix")
+    if matrix.shape[0] <= 5 or matrix[5].sum() == 0:
+        raise Wrong("this matrix has no actual 5s (row 5 is empty), so their recall is undefined.")
     value = as_number(answer)
     truth = matrix[5, 5] / matrix[5].sum()
-    if abs(value - truth) < 1e-6:
+    # A share read off to 3 decimals (or a percentage to 1) counts: the question is the idea.
+    if isclose(value, truth, abs_tol=5e-4):
         return (
-            f"{matrix[5, 5]} of the {matrix[5].sum()} actual 5s were read as 5: "
+            f"{matrix[5, 5]:g} of the {matrix[5].sum():g} actual 5s were read as 5: "
             f"{truth:.1%}, the diagonal cell over its row."
         )
-    if abs(value - 100 * truth) < 1e-4:
+    if isclose(value, 100 * truth, abs_tol=0.05):
         return f"{value:.1f}%, as a percentage; as a share it is {truth:.4f}."
     column = matrix[5, 5] / matrix[:, 5].sum()
-    if abs(value - column) < 1e-6 and column != truth:
+    if isclose(value, column, abs_tol=1e-6) or isclose(value, 100 * column, abs_tol=1e-4):
         raise Wrong(
             "you divided by the column: that is the share of images *predicted* as 5 "
             "that really are 5s, the precision. Recall divides by the row, all actual 5s."
         )
-    if abs(value - np.trace(matrix) / matrix.sum()) < 1e-6:
+    if isclose(value, np.trace(matrix) / matrix.sum(), abs_tol=1e-6):
         raise Wrong(
             "that is the accuracy over all digits; recall of 5 looks at the row of actual 5s only."
         )
-    if value == matrix[5, 5] or value == matrix[5].sum():
+    if whole_number(value) in (matrix[5, 5], matrix[5].sum()):
         raise Wrong(
             "that is a count of images; recall is a share: divide the diagonal cell by "
             "the row total."
         )
-    if abs(value - (1 - truth)) < 1e-6:
+    if isclose(value, 1 - truth, abs_tol=1e-6):
         raise Wrong(
             "that is the share of actual 5s the model *missed*; recall is the share it found."
         )
@@ -44,24 +62,26 @@ def _check_recall(answer, *, matrix) -> str:
 
 
 def _check_most_confused(answer, *, matrix) -> str:
-    matrix = np.asarray(matrix)
-    try:
-        actual, predicted = (int(value) for value in answer)
-    except (TypeError, ValueError):
-        raise Wrong("give the pair as (actual, predicted), two digits, e.g. (4, 9).") from None
+    matrix = given("matrix", check_matrix, matrix, "matrix")
+    pair = as_whole_numbers(answer, "your pair", "(4, 9)", why="digits are whole numbers")
+    if len(pair) != 2:
+        raise Wrong(f"{pair} has {len(pair)} numbers; give the pair as (actual, predicted).")
+    actual, predicted = pair
     if not (0 <= actual < len(matrix) and 0 <= predicted < len(matrix)):
         raise Wrong(f"({actual}, {predicted}) is not a pair of digits from 0 to 9.")
     errors = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
     top = errors.max()
+    if top == 0:
+        raise Wrong("this matrix has no mistakes at all, so no pair is confused.")
     if actual == predicted:
         raise Wrong(
             f"({actual}, {actual}) is on the diagonal: those are the {actual}s read "
             "correctly. Mistakes are off the diagonal."
         )
-    count = int(matrix[actual, predicted])
-    if count == top:
+    count = matrix[actual, predicted]
+    if count == top:  # any of several equally frequent mistakes is right
         return (
-            f"{count} actual {actual}s were read as {predicted}, more than any other "
+            f"{count:g} actual {actual}s were read as {predicted}, more than any other "
             "mistake. Look at them in the gallery below."
         )
     if matrix[predicted, actual] == top:
@@ -70,26 +90,26 @@ def _check_most_confused(answer, *, matrix) -> str:
             f"is actual {predicted}, predicted {actual}."
         )
     raise Wrong(
-        f"{count} actual {actual}s were read as {predicted}, but another cell off the "
-        f"diagonal holds {top}: look for the darkest red one."
+        f"{count:g} actual {actual}s were read as {predicted}, but another cell off the "
+        f"diagonal holds {top:g}: look for the darkest red one."
     )
 
 
 def _check_always_one(answer, *, test_labels) -> str:
-    test_labels = np.asarray(test_labels)
+    test_labels = given("test_labels", check_labels, test_labels, "test_labels")
     value = as_number(answer)
     truth = float(np.mean(test_labels == 1))
-    if abs(value - truth) < 1e-4 or abs(value - 100 * truth) < 1e-2:
+    if isclose(value, truth, abs_tol=5e-4) or isclose(value, 100 * truth, abs_tol=0.05):
         return (
             f"{truth:.1%}: right on every 1 and wrong on everything else. Any model must "
             "beat this to have learned something."
         )
-    if abs(value - 0.1) < 1e-6 or value == 10:
+    if isclose(value, 0.1) or isclose(value, 10):
         raise Wrong(
             "that would be true if every digit were equally common; count the 1s in "
             "test_labels (notebook 01 showed 1s are the most common digit)."
         )
-    if value == int(np.sum(test_labels == 1)):
+    if whole_number(value) == int(np.sum(test_labels == 1)):
         raise Wrong("that is how many 1s there are; accuracy is a share of all test images.")
     if value == 0:
         raise Wrong("it is right on every image that really is a 1.")
@@ -122,30 +142,38 @@ def _check_which_data(answer) -> str:
 
 
 def _check_most_confident_mistake(answer, *, test_labels, predicted_labels, probabilities) -> str:
-    test_labels, predicted_labels = np.asarray(test_labels), np.asarray(predicted_labels)
-    probabilities = np.asarray(probabilities)
+    test_labels = given("test_labels", check_labels, test_labels, "test_labels")
+    predicted_labels = given(
+        "predicted_labels",
+        check_labels,
+        predicted_labels,
+        "predicted_labels",
+        count=len(test_labels),
+    )
+    probabilities = given(
+        "probabilities", check_probabilities, probabilities, "probabilities", len(test_labels)
+    )
     wrong = np.flatnonzero(test_labels != predicted_labels)
     if wrong.size == 0:
         raise Wrong("this model made no mistakes on these images, so there is nothing to find.")
     confidence = probabilities[wrong, predicted_labels[wrong]]
-    truth = int(wrong[np.argmax(confidence)])
-    value = as_number(answer)
-    if value != int(value) or not 0 <= value < len(test_labels):
-        raise Wrong(f"{value:g} is not an index of the test images (0 to {len(test_labels) - 1}).")
-    index = int(value)
+    index = as_whole_number(answer, why="an index counts positions")
+    if not 0 <= index < len(test_labels):
+        raise Wrong(f"{index} is not an index of the test images (0 to {len(test_labels) - 1}).")
     if test_labels[index] == predicted_labels[index]:
         raise Wrong(
             f"test image #{index} was read correctly (as {test_labels[index]}); look "
             "only at the mistakes."
         )
-    if index != truth:
+    sure = probabilities[index, predicted_labels[index]]
+    if not isclose(sure, confidence.max()):  # equally sure mistakes are all right
         raise Wrong(
-            f"#{index} is a mistake, with {probabilities[index, predicted_labels[index]]:.1%}"
-            " on the wrong digit; another mistake was more confident."
+            f"#{index} is a mistake, with {sure:.1%} on the wrong digit; another mistake "
+            f"was more confident ({confidence.max():.1%})."
         )
     return (
-        f"#{truth}: actual {test_labels[truth]}, read as {predicted_labels[truth]} with "
-        f"{probabilities[truth, predicted_labels[truth]]:.1%}. Plot it: is its label right?"
+        f"#{index}: actual {test_labels[index]}, read as {predicted_labels[index]} with "
+        f"{sure:.1%}. Plot it: is its label right?"
     )
 
 
@@ -157,6 +185,7 @@ q4 = Exercise(
     hint="Row 5 holds every actual 5; the cell on the diagonal, matrix[5, 5], those read "
     "correctly.",
     solution="recall_of_5 = matrix[5, 5] / matrix[5].sum()",
+    keywords=(MATRIX,),
 )
 
 q3 = Exercise(
@@ -164,14 +193,15 @@ q3 = Exercise(
     "read your results",
     "pair",
     _check_most_confused,
-    hint="Ignore the diagonal and find the largest count left; its row is the actual digit, "
-    "its column the predicted one. In code: errors = matrix.copy(); "
-    "np.fill_diagonal(errors, 0); np.unravel_index(errors.argmax(), errors.shape).",
+    hint="Ignore the diagonal (the digits read correctly) and find the largest count left; "
+    "its row is the actual digit, its column the predicted one. np.fill_diagonal and "
+    "np.unravel_index can do it in code.",
     solution="""
     errors = matrix.copy()
     np.fill_diagonal(errors, 0)
     pair = np.unravel_index(errors.argmax(), errors.shape)  # (actual, predicted)
     """,
+    keywords=(MATRIX,),
 )
 
 q2 = Exercise(
@@ -181,6 +211,7 @@ q2 = Exercise(
     _check_always_one,
     hint="A model that always answers 1 is right exactly on the test images labelled 1.",
     solution="always_one_accuracy = np.mean(test_labels == 1)",
+    keywords=(TEST_LABELS,),
 )
 
 q1 = Exercise(
@@ -202,12 +233,18 @@ challenge = Exercise(
     "challenge",
     "most_confident_mistake",
     _check_most_confident_mistake,
-    hint="Keep the indices where test_labels != predicted_labels; for each, "
-    "probabilities[index, predicted_labels[index]] is how sure the model was.",
+    hint="Look only at the mistakes (where the label and the prediction differ). For each, "
+    "how sure the model was is the probability it gave its own (wrong) answer; you want "
+    "the mistake where that is largest.",
     solution="""
     wrong = np.flatnonzero(test_labels != predicted_labels)
     confidence = probabilities[wrong, predicted_labels[wrong]]
     most_confident_mistake = int(wrong[confidence.argmax()])
     """,
     explanation="mnist_cnn.mistakes() returns the same order: its first index is this one.",
+    keywords=(
+        TEST_LABELS,
+        Keyword("predicted_labels", "predicted_labels", "the digits the model read"),
+        Keyword("probabilities", "probabilities", "the model's probabilities, one row per image"),
+    ),
 )
