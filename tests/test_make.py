@@ -131,12 +131,14 @@ def test_make_py_refuses_python_3_14_on_windows_before_pip(tmp_path):
 
 
 def test_a_long_windows_path_without_long_paths_is_refused_with_the_setting():
-    deep = Path("C:/Users/someone/OneDrive/Documents/courses/machine-learning/mnist-cnn/.venv")
-    message = make.long_path_problem(deep, enabled=False)
+    def venv(length: int) -> Path:  # a clone folder path of `length` characters
+        return Path("C:/Users/" + "x" * (length - len("C:/Users/"))) / ".venv"
+
+    message = make.long_path_problem(venv(72), enabled=False)
     assert "LongPathsEnabled" in message and "Enable Win32 long paths" in message
     assert "C:\\src\\mnist-cnn" in message
-    assert make.long_path_problem(deep, enabled=True) is None
-    assert make.long_path_problem(Path("C:/src/mnist-cnn/.venv"), enabled=False) is None
+    assert make.long_path_problem(venv(72), enabled=True) is None
+    assert make.long_path_problem(venv(71), enabled=False) is None
 
 
 # -- a stale .venv --------------------------------------------------------------------------
@@ -262,16 +264,60 @@ def save_executed(folder: Path) -> None:
     path.write_text(json.dumps(ran, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def server_config() -> dict:
+    """tools/jupyter_server_config.py run as Jupyter runs it: {"hook": ..., "config": ...}."""
+    from traitlets.config import Config
+
+    config = Config()
+    namespace = {"get_config": lambda: config}
+    source = (ROOT / "tools" / "jupyter_server_config.py").read_text(encoding="utf-8")
+    exec(compile(source, "jupyter_server_config.py", "exec"), namespace)
+    return {"hook": namespace["refresh_git_index"], "config": config}
+
+
+def saved(folder: Path, hook) -> bool:
+    """Call the server's post-save hook as Jupyter calls it after saving the notebook."""
+    path = folder / "notebooks" / "01_explore_mnist.ipynb"
+    return hook(os_path=str(path), model={"type": "notebook"}, contents_manager=None)
+
+
+def test_the_server_config_installs_the_post_save_hook():
+    loaded = server_config()
+    assert loaded["config"].FileContentsManager.post_save_hook is loaded["hook"]
+
+
 def test_a_saved_run_leaves_git_status_clean_once_set_up(repository):
     assert make.configure_git(repository, python=sys.executable)
     save_executed(repository)
-    assert git(repository, "status", "--porcelain") == ""
-    assert git(repository, "diff") == ""
-
-
-def test_without_the_filter_a_saved_run_shows_as_modified(repository):
-    save_executed(repository)
+    assert git(repository, "diff") == ""  # the filter: nothing but outputs changed...
+    # ...yet git lists the file, having seen its size change (it skips the filter then).
     assert "01_explore_mnist.ipynb" in git(repository, "status", "--porcelain")
+    assert saved(repository, server_config()["hook"])
+    assert git(repository, "status", "--porcelain") == ""
+    assert git(repository, "diff", "--cached") == ""  # nothing staged: the same content
+
+
+def test_an_edited_notebook_still_shows_as_modified(repository):
+    make.configure_git(repository, python=sys.executable)
+    path = repository / "notebooks" / "01_explore_mnist.ipynb"
+    notebook = executed_copy(json.loads(path.read_text(encoding="utf-8")))
+    notebook["cells"][0]["source"].append("\nMy own note.\n")
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert not saved(repository, server_config()["hook"])
+    assert git(repository, "status", "--porcelain") == " M notebooks/01_explore_mnist.ipynb\n"
+    assert "My own note." in git(repository, "diff")
+
+
+def test_without_the_filter_a_saved_run_is_a_change(repository):
+    save_executed(repository)
+    assert not saved(repository, server_config()["hook"])
+    assert "01_explore_mnist.ipynb" in git(repository, "status", "--porcelain")
+
+
+def test_outside_git_the_hook_does_nothing(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_explore_mnist.ipynb").write_text("{}")
+    assert not saved(tmp_path, server_config()["hook"])
 
 
 def test_the_committed_notebooks_are_what_the_filter_writes():
