@@ -208,7 +208,9 @@ def test_settings_for_a_quiet_first_start_are_installed_into_the_venv(tmp_path):
     if (schema / "notification.json").exists():  # the keys are JupyterLab's own
         properties = json.loads((schema / "notification.json").read_text())["properties"]
         assert set(notification) <= set(properties)
-        assert "false" in [choice["const"] for choice in properties["fetchNews"]["oneOf"]]
+        fetch_news = properties["fetchNews"]  # JupyterLab 4.2 lists an enum, 4.3+ oneOf
+        choices = fetch_news.get("enum") or [choice["const"] for choice in fetch_news["oneOf"]]
+        assert "false" in choices
 
 
 def git(folder: Path, *arguments: str) -> str:
