@@ -274,7 +274,7 @@ def server_config() -> dict:
     namespace = {"get_config": lambda: config}
     source = (ROOT / "tools" / "jupyter_server_config.py").read_text(encoding="utf-8")
     exec(compile(source, "jupyter_server_config.py", "exec"), namespace)
-    return {"hook": namespace["refresh_git_index"], "config": config}
+    return {"hook": namespace["refresh_git_index"], "config": config, "namespace": namespace}
 
 
 def saved(folder: Path, hook) -> bool:
@@ -286,6 +286,26 @@ def saved(folder: Path, hook) -> bool:
 def test_the_server_config_installs_the_post_save_hook():
     loaded = server_config()
     assert loaded["config"].FileContentsManager.post_save_hook is loaded["hook"]
+
+
+def test_the_trust_warning_is_dropped_only_for_notebooks_without_outputs(tmp_path):
+    import logging
+
+    quiet = server_config()["namespace"]["NothingToTrust"](root=str(tmp_path))
+    plain = {"cells": [{"cell_type": "code", "outputs": [], "source": "1"}]}
+    ran = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream"}]}]}
+    (tmp_path / "plain.ipynb").write_text(json.dumps(plain))
+    (tmp_path / "ran.ipynb").write_text(json.dumps(ran))
+
+    def warning(message, *args):
+        return logging.LogRecord("ServerApp", logging.WARNING, "", 0, message, args, None)
+
+    assert not quiet.filter(warning("Notebook %s is not trusted", "plain.ipynb"))
+    assert quiet.filter(warning("Notebook %s is not trusted", "ran.ipynb"))
+    assert quiet.filter(warning("Notebook %s is not trusted", "missing.ipynb"))
+    assert quiet.filter(warning("Something else about %s", "plain.ipynb"))
+    config = server_config()["config"]
+    assert config.ServerApp.tornado_settings["ws_ping_timeout"] == 30_000
 
 
 def test_a_saved_run_leaves_git_status_clean_once_set_up(repository):

@@ -7,10 +7,17 @@ only outputs, execution counts or the Python's details changed (the nbstripout f
 in .gitattributes removes exactly those). Git alone would list such a notebook as modified
 (it sees the file's size change and skips the filter), and a later `git pull` would stop on
 it. A notebook whose code or text was edited is left alone: it shows as modified, as it is.
+
+Two warnings a first start would print and a learner can do nothing about are left out: that a
+notebook without outputs "is not trusted" (there is nothing in it to trust), and tornado's
+complaint that jupyter_server's default websocket ping timeout (90 s) exceeds its ping
+interval (30 s).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 from pathlib import Path
 
@@ -42,5 +49,29 @@ def refresh_git_index(os_path: str, model: dict, contents_manager=None, **_) -> 
     return _git(folder, "add", "--", path.name) is not None  # same content, fresh file stats
 
 
+class NothingToTrust(logging.Filter):
+    """Drop "Notebook X is not trusted" for a notebook that has no outputs."""
+
+    def __init__(self, root: str | None = None):
+        super().__init__()
+        self.root = root  # the server's root_dir, read from the server when not given
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Notebook %s is not trusted" or not record.args:
+            return True
+        try:
+            if self.root is None:
+                from jupyter_server.serverapp import ServerApp
+
+                self.root = ServerApp.instance().root_dir
+            path = Path(self.root, str(record.args[0]))
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except Exception:  # unreadable or not a notebook: keep the warning
+            return True
+        return any(cell.get("outputs") for cell in cells)
+
+
 c = get_config()  # noqa: F821 (Jupyter's config loader provides it)
 c.FileContentsManager.post_save_hook = refresh_git_index
+c.ServerApp.tornado_settings = {"ws_ping_timeout": 30_000}  # = the ping interval (ms)
+logging.getLogger("ServerApp").addFilter(NothingToTrust())

@@ -41,7 +41,8 @@ def clone(tmp_path) -> Path:
         pytest.skip("git is not installed")
     folder = tmp_path / "mnist-cnn"
     shutil.copytree(REPOSITORY / "notebooks", folder / "notebooks")
-    shutil.copy(REPOSITORY / ".gitattributes", folder)
+    for name in (".gitattributes", ".gitignore"):  # .gitignore: Jupyter's checkpoints
+        shutil.copy(REPOSITORY / name, folder)
     git(folder, "init", "--quiet")
     git(folder, "add", ".")
     git(folder, "commit", "--quiet", "-m", "the project")
