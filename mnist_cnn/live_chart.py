@@ -382,13 +382,14 @@ class LiveCurves(keras.callbacks.Callback):
         if final:
             # The last figure goes into the cell's own output, outside the widget, so it is
             # saved with the notebook and shows in static exports (HTML, GitHub) too.
-            self.output.clear_output()
+            self.output.outputs = ()
             display(bundle, raw=True)
             return
-        with self.output:
-            # clear_output + display: the update that JupyterLab's Plotly renderer honours.
-            self.output.clear_output(wait=True)
-            display(bundle, raw=True)
+        # One message per frame: the Output widget's content replaced in place (what
+        # `append_display_data` does), never a clear_output followed by a display, which
+        # front ends that re-render whole outputs (VS Code) show as a flicker. A display_id
+        # update would be one message too, but plotly's JupyterLab renderer ignores it.
+        self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _title(self) -> str:
         title = f"{self.title}: epoch {self._epoch + 1}/{self.params.get('epochs', '?')}"

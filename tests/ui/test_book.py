@@ -41,7 +41,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site():
     if not (SITE / "index.html").is_file():
-        message = "the book is not built: run `make book` (make test-book builds it first)."
+        message = (
+            "the book is not built: run `make book` or `python make.py book` (`make test` and "
+            "`make test-book` build it first)."
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
