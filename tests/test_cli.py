@@ -187,6 +187,9 @@ def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as in a terminal: a test run in the background (e.g. `cmd &` in a script)
+        # would hand down SIGINT ignored, and Python then keeps ignoring it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         if isinstance(when, float):
