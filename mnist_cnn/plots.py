@@ -328,17 +328,27 @@ def plot_confusion_matrix(
     )
     kind = {
         None: "counts",
-        "true": "share of each actual digit",
-        "pred": "share of each predicted digit",
+        "true": "% of each actual digit",
+        "pred": "% of each predicted digit",
     }[normalize]
-    total = {None: "", "true": "rows sum to 100%; ", "pred": "columns sum to 100%; "}[normalize]
-    # Two short lines, so the title fits the chart (tests/ui/test_plotly_layout.py measures it).
-    default_title = (
-        f"Confusion matrix: {kind}<br><span style='font-size:12px'>{total}"
-        f"outlined diagonal (blue) = correct, orange = mistakes</span>"
+    notes = {None: [], "true": ["each row sums to 100%"], "pred": ["each column sums to 100%"]}
+    notes = [*notes[normalize], "blue, outlined: correct; orange: mistakes"]
+    # Short lines, so that the title fits the chart on a phone too
+    # (tests/ui/test_plotly_layout.py measures it).
+    default_title = f"Confusion matrix: {kind}" + "".join(
+        f"<br><span style='font-size:12px'>{note}</span>" for note in notes
     )
     figure.update_layout(
-        title=dict(text=title or default_title, x=0.5, xanchor="center"),
+        # At the top of the chart, clear of the axis title below it at any width.
+        title=dict(
+            text=title or default_title,
+            x=0.5,
+            xanchor="center",
+            yref="container",
+            y=1,
+            yanchor="top",
+            pad=dict(t=12),
+        ),
         xaxis=dict(
             title=dict(text="Predicted"),
             tickmode="array",

@@ -18,15 +18,17 @@
   }
 
   // Widget controls get a name a screen reader can say: ipywidgets draws a control's
-  // description as a <label> that is not tied to the control (and the slider's handle has no
-  // name at all), so each control is named after its label.
+  // description as a <label> that is not tied to the control (the slider's handle has no name
+  // at all, and a control without a description keeps an empty, hidden label), so each control
+  // is named after its visible label, or else its tooltip.
   function nameControls() {
     for (const row of document.querySelectorAll(".widget-inline-hbox")) {
       const label = row.querySelector(":scope > .widget-label");
       const text = label && label.style.display !== "none" ? label.textContent.trim() : "";
-      if (!text) continue;
+      if (label && !text) label.removeAttribute("for");  // an empty label names nothing
       for (const control of row.querySelectorAll("[role=slider], input, select, textarea")) {
-        if (!control.hasAttribute("aria-label")) control.setAttribute("aria-label", text);
+        const name = text || control.getAttribute("title") || (label && label.title) || "";
+        if (name && !control.hasAttribute("aria-label")) control.setAttribute("aria-label", name);
       }
     }
   }

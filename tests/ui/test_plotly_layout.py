@@ -121,8 +121,21 @@ def drawn(browser):
     context.close()
 
 
+#: Known problems, left to whoever owns the figure's layout; strict, so that the test says
+#: when one is fixed and its mark can go.
+KNOWN = {
+    "training curves": pytest.mark.xfail(
+        strict=True,
+        reason="live_chart.curves_figure's layout (not changed here: its loss axis is being "
+        "redone): the horizontal legend at y=-0.2 overlaps the x-axis title 'epoch'",
+    )
+}
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", list(figures()))
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=KNOWN.get(name, ())) for name in figures()]
+)
 def test_every_text_fits_and_nothing_overlaps(drawn, name, width):
     measured = drawn(figures()[name], width)
     assert measured["texts"], f"{name}: no text drawn"
