@@ -163,9 +163,15 @@ def main() -> None:
         EXECUTED.mkdir(parents=True)
         models = BUILD / "models"
         shutil.rmtree(models, ignore_errors=True)
-        # The kernels inherit this environment.
+        # The kernels inherit this environment, and start with figure_alt_text.py, so that
+        # every figure they show carries a description for its alt text.
         os.environ["MNIST_CNN_BOOK"] = "1"
         os.environ["MNIST_CNN_MODELS"] = str(models)
+        startup = BUILD / "ipython" / "profile_default" / "startup"
+        shutil.rmtree(BUILD / "ipython", ignore_errors=True)
+        startup.mkdir(parents=True)
+        shutil.copy(BOOK / "figure_alt_text.py", startup / "50-figure-alt-text.py")
+        os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
         for notebook in notebooks:
             seconds = execute(notebook, EXECUTED / notebook.name)
             log(f"executed {notebook.name} in {seconds:.0f} s")

@@ -4,6 +4,8 @@
   that installs the package) stay in the notebook, so that the .ipynb a reader downloads
   runs anywhere, but are tagged `remove-cell`: the page shows the theme's launch buttons
   instead, and loads no badge image from the internet.
+- Each matplotlib picture gets the alt text its output carries (book/figure_alt_text.py
+  describes each figure by its titles and labels while build.py executes the notebooks).
 - Each Plotly chart becomes a box and its figure as JSON in the page, which the site's
   charts.js draws with the site's plotly.js when it comes near the screen, fitted to the width
   of the page (a phone too), instead of HTML that calls plotly.js from its CDN at once.
@@ -40,6 +42,11 @@ def prepare_for_the_book(nb) -> dict[str, int]:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            if "image/png" in data and alt:
+                # MyST-NB takes a picture's alt text from its cell (figure_alt_text.py).
+                image = cell.metadata.setdefault("mystnb", {}).setdefault("image", {})
+                image.setdefault("alt", alt)
             if PLOTLY_MIME in data:
                 data["text/html"] = chart_html(data.pop(PLOTLY_MIME), f"chart-{done['charts']}")
                 done["charts"] += 1

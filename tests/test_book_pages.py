@@ -148,3 +148,25 @@ def test_the_icons_a_page_asks_for():
         ("regular", "file"),
         ("solid", "rocket"),
     }
+
+
+def test_a_figure_is_described_by_its_titles_and_labels():
+    import figure_alt_text  # noqa: E402  (book/figure_alt_text.py; no kernel here: installs nothing)
+    import numpy as np
+
+    import mnist_cnn
+
+    figure = mnist_cnn.plot_class_balance(train=np.arange(10), test=np.arange(10))
+    assert figure_alt_text._describe(figure) == (
+        "Figure: How many images of each digit (count above each bar); "
+        "share of images (%) against digit."
+    )
+
+
+def test_the_alt_text_of_a_figure_goes_to_its_cell():
+    nb = notebook({}, [])
+    picture = nbformat.v4.new_code_cell("figure()")
+    picture.outputs = [nbformat.from_dict(PICTURE)]
+    nb.cells.append(picture)
+    pages.prepare_for_the_book(nb)
+    assert picture.metadata["mystnb"]["image"]["alt"] == PICTURE["metadata"]["image/png"]["alt"]
