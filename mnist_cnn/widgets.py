@@ -317,9 +317,12 @@ class DigitReader(widgets.HBox):
         self.prepared = None
         self.probabilities = None
         self.pad.observe(self._read, names="pixels")
+        # Beside the pad while there is room (the pictures shrink to fit), below it on a phone.
         side = widgets.VBox(
             [self.prediction, self.pictures],
-            layout=widgets.Layout(margin="0 0 0 20px", max_width="100%"),
+            layout=widgets.Layout(
+                margin="0 0 0 20px", flex="1 1 360px", min_width="300px", max_width="100%"
+            ),
         )
         if book_mode():  # no kernel to read drawings: the pad runs the CNN itself
             import json

@@ -372,7 +372,8 @@ function render({ model, el }) {
   }));
 
   // The keyboard: a pen that moves by one pixel and inks where it goes while it is down.
-  canvas.addEventListener("focus", () => { pen.shown = true; draw(); });
+  // The cursor shows when the pad is reached with the keyboard, not when a mouse clicks it.
+  canvas.addEventListener("focus", () => { pen.shown = canvas.matches(":focus-visible"); draw(); });
   canvas.addEventListener("blur", () => { pen.shown = false; pen.down = false; draw(); });
   canvas.addEventListener("keydown", (event) => {
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
