@@ -28,6 +28,8 @@ _LAZY = {
     "plot_pixel_values": "plots",
     "plot_class_balance": "plots",
     "plot_layer_shapes": "plots",
+    "plot_receptive_fields": "plots",
+    "series_style": "plots",
     "plot_confusion_matrix": "plots",
     "plot_confusion_matrix_static": "plots",
     "plot_per_class_accuracy": "plots",

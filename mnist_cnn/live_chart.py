@@ -14,8 +14,13 @@ from ._tensorflow import keras
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
-# Colours: training in blue, validation in orange, the per-batch trace a paler blue.
-_TRAIN, _BATCH, _VALIDATION = "#1f77b4", "rgba(31,119,180,0.35)", "#ff7f0e"
+# Colours from the series' colour-blind-safe palette (plots.OKABE_ITO; tests/test_palette.py
+# checks them): training in blue, validation in orange, the per-batch trace a paler blue.
+# Colour is never the only cue: training has circles and solid lines, validation diamonds
+# and dashes.
+_TRAIN, _BATCH, _VALIDATION = "#0072B2", "rgba(0,114,178,0.35)", "#E69F00"
+_SYMBOL = {"train": "circle", "validation": "diamond"}
+_DASH = {"train": "solid", "validation": "dash"}
 
 
 def in_notebook() -> bool:
@@ -181,8 +186,8 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
                         "name": name,
                         "legendgroup": group,
                         "showlegend": legend,
-                        "line": {"color": color, "width": 2.5},
-                        "marker": {"size": 7},
+                        "line": {"color": color, "width": 2.5, "dash": _DASH[group]},
+                        "marker": {"size": 8, "symbol": _SYMBOL[group]},
                         "hovertemplate": (
                             f"epoch %{{x}}<br>{name}: {metric} %{{y:.4f}}<extra></extra>"
                         ),
