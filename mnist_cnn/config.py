@@ -63,12 +63,14 @@ def _choice(value, name: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {names}, got {value!r}.")
 
 
-def _share(value, name: str, low: float, high: float) -> float:
-    """A number in [low, high), as a float."""
+def _share(value, name: str, low: float, high: float, *, up_to_high: bool = False) -> float:
+    """A number in [low, high) (or [low, high] with `up_to_high`), as a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be a number, got {value!r}.")
-    if not low <= value < high:  # False for NaN too
-        raise ValueError(f"{name} must be in [{low:g}, {high:g}), got {value!r}.")
+    inside = low <= value <= high if up_to_high else low <= value < high  # False for NaN
+    if not inside:
+        closing = "]" if up_to_high else ")"
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}{closing}, got {value!r}.")
     return float(value)
 
 
@@ -86,8 +88,14 @@ class CNNConfig:
     dropout: float = 0.0  # share of inputs dropped before each dense layer while training
     batch_norm: bool = False  # normalise each convolution's output (faster, steadier training)
     padding: str = "valid"  # "valid" shrinks each convolution's output; "same" keeps its size
-    shift: float = 0.0  # augmentation: random shifts up to this share of the image, training only
-    rotation: float = 0.0  # augmentation: random rotations up to this share of a full turn
+    # Augmentation: random changes of the training images, made by layers that are active only
+    # while the model trains (see mnist_cnn/augmentation.py); 0 leaves a change out.
+    shift: float = 0.0  # random shifts up to this share of the image
+    rotation: float = 0.0  # random rotations up to this share of a full turn (0.05: 18 degrees)
+    zoom: float = 0.0  # random scaling by up to this share, bigger or smaller (0.2: 0.8x-1.2x)
+    thickness: float = 0.0  # strokes up to this share of a 3x3 dilation thicker or thinner
+    elastic: float = 0.0  # smooth random bending, pixels moved up to this many pixels
+    gaps: int = 0  # gaps of 3x3 pixels cut in the strokes of each image, as a pen that skips
     num_classes: int = NUM_CLASSES  # one output per digit
     image_size: int = IMAGE_SIZE  # input images are image_size x image_size
     name: str = "tutorial_cnn"
@@ -112,8 +120,15 @@ class CNNConfig:
             )
         _set(self, "batch_norm", bool(self.batch_norm))
         _set(self, "dropout", _share(self.dropout, "dropout", 0.0, 1.0))
-        for name in ("shift", "rotation"):
+        for name in ("shift", "rotation", "zoom"):
             _set(self, name, _share(getattr(self, name), name, 0.0, 0.5))
+        _set(self, "thickness", _share(self.thickness, "thickness", 0.0, 1.0, up_to_high=True))
+        _set(self, "elastic", _share(self.elastic, "elastic", 0.0, 4.0))
+        if isinstance(self.gaps, bool) or not isinstance(self.gaps, (int, np.integer)):
+            raise ValueError(f"gaps must be a whole number from 0 to 5, got {self.gaps!r}.")
+        if not 0 <= self.gaps <= 5:
+            raise ValueError(f"gaps must be a whole number from 0 to 5, got {self.gaps!r}.")
+        _set(self, "gaps", int(self.gaps))
         _choice(self.padding, "padding", ("valid", "same"))
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ValueError(
@@ -307,13 +322,22 @@ PRESETS: Mapping[str, Preset] = _Presets(
 
 #: Written by `benchmarks/time_to_accuracy.py --save`; charted in notebooks 03 and 04.
 BENCHMARK_RESULTS = Path(__file__).parent / "results" / "time_to_accuracy.json"
+#: Written by `benchmarks/robustness.py --save`; charted by `plot_robustness`.
+ROBUSTNESS_RESULTS = BENCHMARK_RESULTS.with_name("robustness.json")
+_BENCHMARKS = {
+    "time_to_accuracy": (BENCHMARK_RESULTS, "time_to_accuracy.py --save", "about 10 minutes"),
+    "robustness": (ROBUSTNESS_RESULTS, "robustness.py --save --baseline", "about 15 minutes"),
+}
 
 
-def load_benchmark_results() -> dict:
-    """The stored time-to-accuracy benchmark: test accuracy after each epoch of each recipe."""
-    if not BENCHMARK_RESULTS.is_file():
+def load_benchmark_results(name: str = "time_to_accuracy") -> dict:
+    """A stored benchmark: "time_to_accuracy" (test accuracy after each epoch of each
+    recipe) or "robustness" (each model's accuracy on changed test digits and pad drawings)."""
+    _choice(name, "name", tuple(_BENCHMARKS))
+    path, command, duration = _BENCHMARKS[name]
+    if not path.is_file():
         raise FileNotFoundError(
-            f"no stored benchmark at {BENCHMARK_RESULTS}; run "
-            f"`python benchmarks/time_to_accuracy.py --save` (about 10 minutes) to make it."
+            f"no stored benchmark at {path}; run `python benchmarks/{command}` "
+            f"({duration}) to make it."
         )
-    return json.loads(BENCHMARK_RESULTS.read_text())
+    return json.loads(path.read_text())
