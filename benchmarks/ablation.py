@@ -257,8 +257,43 @@ def study_fast(only, seeds):
         "b128, smoothing 0.1, kernel 3": ({"kernel_size": 3}, b128, smooth),
         "b128, smoothing 0.1, weight averaging 0.9": ({}, b128, {**smooth, "ema": 0.9}),
         "2 epochs, b256, smoothing 0.1, kernel 3": ({"kernel_size": 3}, {}, smooth),
+        # Third round: smaller batches.
+        "b96, smoothing 0.1, rate 0.03": (
+            {},
+            {**b128, "batch_size": 96, "learning_rate": 0.03},
+            smooth,
+        ),
+        "b64, smoothing 0.1": ({}, {**b128, "batch_size": 64}, smooth),
+        "b64, smoothing 0.1, 16 steps per execution": (
+            {},
+            {**b128, "batch_size": 64, "steps_per_execution": 16},
+            smooth,
+        ),
+        "b96, smoothing 0.1, 16 steps per execution": (
+            {},
+            {**b128, "batch_size": 96, "steps_per_execution": 16},
+            smooth,
+        ),
+        "b96, smoothing 0.15": ({}, {**b128, "batch_size": 96}, {"label_smoothing": 0.15}),
     }
     _speed_study("fast", variants, only, seeds)
+
+
+def study_accurate(only, seeds):
+    more = {"rotation": 0.03, "zoom": 0.1}
+    bend = {**more, "elastic": 1.5}
+    smooth = {"label_smoothing": 0.1}
+    variants = {
+        "preset": ({}, {}, {}),
+        "rotation 0.03, zoom 0.1": (more, {}, {}),
+        "rotation, zoom, elastic 1.5": (bend, {}, {}),
+        "rotation, zoom, elastic, smoothing 0.1": (bend, {}, smooth),
+        "rotation, zoom, elastic, smoothing, 15 epochs": (bend, {"epochs": 15}, smooth),
+        "smoothing 0.1": ({}, {}, smooth),
+        "no batch norm": ({"batch_norm": False}, {}, {}),
+        "weight averaging 0.99": ({}, {}, {"ema": 0.99}),
+    }
+    _speed_study("accurate", variants, only, seeds)
 
 
 def _order(variants: dict, only: str | None) -> list[str]:
@@ -286,7 +321,11 @@ def main() -> int:
     tf.get_logger().setLevel("ERROR")
     seeds = [int(seed) for seed in arguments.seeds.split(",")]
     warm_up()
-    study = {"augmentation": study_augmentation, "fast": study_fast}[arguments.study]
+    study = {
+        "augmentation": study_augmentation,
+        "fast": study_fast,
+        "accurate": study_accurate,
+    }[arguments.study]
     study(arguments.only, seeds)
     return 0
 

@@ -185,7 +185,8 @@ class RandomGaps(keras.layers.Layer):
 
 def _bilinear(images, rows, columns, height, width, channels):
     """`images` (N, H, W, C) read at fractional (N, H, W) `rows` and `columns`, 0 outside."""
-    flat = ops.reshape(images, (-1, height * width, channels))
+    flat = ops.reshape(images, (-1, channels))
+    first_pixel = ops.reshape(ops.arange(ops.shape(images)[0]) * (height * width), (-1, 1, 1))
     top, left = ops.floor(rows), ops.floor(columns)
     result = 0.0
     for row_step in (0, 1):
@@ -193,10 +194,7 @@ def _bilinear(images, rows, columns, height, width, channels):
             row, column = top + row_step, left + column_step
             weight = (1 - ops.abs(rows - row)) * (1 - ops.abs(columns - column))
             inside = (row >= 0) & (row <= height - 1) & (column >= 0) & (column <= width - 1)
-            index = ops.cast(
-                ops.clip(row, 0, height - 1) * width + ops.clip(column, 0, width - 1), "int32"
-            )
-            values = ops.take_along_axis(flat, ops.reshape(index, (-1, height * width, 1)), axis=1)
-            weight = ops.where(inside, weight, 0.0)
-            result = result + values * ops.reshape(weight, (-1, height * width, 1))
+            pixel = ops.clip(row, 0, height - 1) * width + ops.clip(column, 0, width - 1)
+            values = ops.take(flat, ops.cast(pixel, "int32") + first_pixel, axis=0)
+            result = result + values * ops.where(inside, weight, 0.0)[..., None]
     return ops.reshape(result, (-1, height, width, channels))

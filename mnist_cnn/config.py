@@ -166,6 +166,7 @@ class TrainingConfig:
     learning_rate: float = 3e-3  # the optimizer's step size (its peak, with a schedule)
     schedule: str = "constant"  # "constant", "cosine" or "one_cycle" (see SCHEDULES)
     steps_per_execution: int = 1  # batches per call into TensorFlow (more: faster, coarser chart)
+    label_smoothing: float = 0.0  # share of each label spread over all ten digits (less sure)
     validation_fraction: float = 0.1  # held out for validation when no validation_data is given
     seed: int | None = 0  # the same seed, the same shuffling and split; None: fresh randomness
 
@@ -191,6 +192,7 @@ class TrainingConfig:
             raise ValueError(f"learning_rate must be a positive number, e.g. 0.003, got {rate!r}.")
         _set(self, "learning_rate", float(rate))
         _choice(self.schedule, "schedule", SCHEDULES)
+        _set(self, "label_smoothing", _share(self.label_smoothing, "label_smoothing", 0.0, 1.0))
         _set(
             self,
             "validation_fraction",

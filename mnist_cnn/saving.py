@@ -201,7 +201,8 @@ def load_model(path: str | os.PathLike | None = None):
             f"no saved model at {path}. Train and save one first: run notebook "
             f"03_train_the_cnn.ipynb, or `python -m mnist_cnn train --output {path}`."
         )
-    from . import augmentation  # noqa: F401 (registers its layers, which saved models may hold)
+    # Saved models may hold the augmentation layers and the smoothed loss: register them.
+    from . import augmentation, training  # noqa: F401
     from ._tensorflow import keras
 
     try:
