@@ -37,8 +37,13 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         )
         raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}.{hint}")
     seed = check_seed(seed)
-    # One seed per layer, below 2**31 (what Keras's seed generators take).
-    seeds = iter((seed * 1000 + k) % 2**31 for k in range(1000)) if seed is not None else None
+    # One seed per layer, below 2**31 (what Keras's seed generators take). The augmentation
+    # layers draw theirs from another stream, so the same seed gives the same starting weights
+    # with or without augmentation.
+    seeds = iter((seed * 1000 + k) % 2**31 for k in range(500)) if seed is not None else None
+    augmentation_seeds = (
+        iter((seed * 1000 + k) % 2**31 for k in range(500, 1000)) if seed is not None else None
+    )
 
     def initializer():
         # One seed per layer: layers must not share initial weights.
@@ -48,7 +53,9 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
     model.add(keras.Input(shape=(config.image_size, config.image_size), name="image"))
     model.add(layers.Rescaling(1 / 255, name="rescale"))
     model.add(layers.Reshape((config.image_size, config.image_size, 1), name="add_channel"))
-    _add_augmentation(model, config, lambda: next(seeds) if seeds else None)
+    _add_augmentation(
+        model, config, lambda: next(augmentation_seeds) if augmentation_seeds else None
+    )
     for block, filters in enumerate(config.filters, start=1):
         model.add(
             layers.Conv2D(

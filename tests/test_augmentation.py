@@ -128,6 +128,12 @@ def test_a_model_with_augmentation_predicts_as_the_same_weights_without(digits):
     )
 
 
+def test_the_same_seed_gives_the_same_starting_weights_with_or_without_augmentation():
+    augmented, plain = build_cnn(CNNConfig(**EVERY), seed=4), build_cnn(CNNConfig(), seed=4)
+    for a, b in zip(augmented.get_weights(), plain.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_the_drawing_pad_export_skips_the_augmentation_layers():
     augmented = build_cnn(CNNConfig(**EVERY), seed=0)
     plain = build_cnn(CNNConfig(), seed=0)
