@@ -35,6 +35,7 @@ _LAZY = {
     "plot_per_class_accuracy": "plots",
     "plot_mistakes": "plots",
     "plot_time_to_accuracy": "plots",
+    "plot_robustness": "plots",
     "mistakes_browser": "widgets",
     "drawing_pad": "widgets",
     "digit_reader": "widgets",

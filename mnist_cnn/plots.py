@@ -750,3 +750,79 @@ def plot_receptive_fields(image: np.ndarray, sizes: dict[str, int], corner: int 
     ax.axis("off")
     figure.legend(loc="outside right center", fontsize=8, title="one value after")
     return _finish(figure)
+
+
+#: Okabe & Ito's colour-blind-safe colours (orange, sky blue, bluish green, blue, vermilion,
+#: reddish purple), one per model in `plot_robustness`, each paired with its own marker.
+_MODEL_STYLES = tuple(
+    zip(
+        (
+            OKABE_ITO[name]
+            for name in (
+                "orange",
+                "sky blue",
+                "bluish green",
+                "blue",
+                "vermillion",
+                "reddish purple",
+            )
+        ),
+        ("o", "s", "^", "D", "v", "P"),
+        strict=True,
+    )
+)
+
+
+def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figure:
+    """Accuracy of each model on each change of the test digits, from a stored benchmark.
+
+    One row per change (plain digits first, the pad's drawings last), one marker per model
+    (its own colour and shape), and for each model a dotted line 3 points below its plain
+    accuracy: a marker left of its model's line misses the robustness target.
+
+    Args:
+        results: what `load_benchmark_results("robustness")` returns.
+        models: the names of the models to show, in this order; all of them when None.
+    """
+    if not isinstance(results, dict) or not {"changes", "models"} <= set(results):
+        raise ValueError(
+            "results must be the stored robustness benchmark, e.g. "
+            "mnist_cnn.load_benchmark_results('robustness'), with 'changes' and 'models'."
+        )
+    stored = {row["name"]: row for row in results["models"]}
+    names = list(stored) if models is None else list(models)
+    unknown = [name for name in names if name not in stored]
+    if unknown or not names:
+        raise ValueError(
+            f"models must be names of stored models ({', '.join(map(repr, stored))}), "
+            f"got {unknown or names!r}."
+        )
+    if len(names) > len(_MODEL_STYLES):
+        raise ValueError(f"at most {len(_MODEL_STYLES)} models fit one chart, got {len(names)}.")
+    rows = ["plain test digits", *results["changes"].values()]
+    drop = results.get("target_drop", 3.0)
+    figure, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4), layout="constrained")
+    offsets = np.linspace(-0.25, 0.25, len(names)) if len(names) > 1 else [0.0]
+    lowest = 100.0
+    for name, (colour, marker), offset in zip(names, _MODEL_STYLES, offsets, strict=False):
+        row = stored[name]
+        accuracy = 100 * np.array([row["plain"], *(row["changes"][k] for k in results["changes"])])
+        lowest = min(lowest, accuracy.min())
+        positions = np.arange(len(rows)) + offset
+        ax.plot(accuracy, positions, linestyle="none", marker=marker, color=colour, label=name)
+        ax.plot(
+            [accuracy[0] - drop] * 2,
+            [-0.5, len(rows) - 0.5],
+            linestyle=":",
+            color=colour,
+            linewidth=1.2,
+        )
+    ax.set_yticks(range(len(rows)), rows)
+    ax.invert_yaxis()  # plain digits at the top
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(max(0.0, np.floor(lowest / 5) * 5 - 2), 100.5)
+    ax.set_xlabel(f"accuracy (%); dotted: {drop:g} points below the model's plain accuracy")
+    ax.set_title("How well each model reads digits that differ from MNIST")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8)
+    return _finish(figure)

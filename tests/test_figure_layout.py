@@ -163,6 +163,9 @@ def figure_cases(sample):
         "plot_time_to_accuracy": [
             lambda: plots.plot_time_to_accuracy(mnist_cnn.load_benchmark_results())
         ],
+        "plot_robustness": [
+            lambda: plots.plot_robustness(mnist_cnn.load_benchmark_results("robustness"))
+        ],
         "plot_drawing_and_prediction": [
             lambda: plots.plot_drawing_and_prediction(
                 np.zeros((280, 280)), images[0], probabilities[0]
