@@ -271,3 +271,31 @@ def test_the_solution_is_correct_in_a_notebook_namespace(data):
     assert result.status == CORRECT, repr(result)
     assert re.search(r"your dense model has 5,575 parameters and your CNN 5,994", result.message)
     assert "with about as many parameters" in result.message
+
+
+def notebook_cells() -> dict[str, str]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "02_build_the_cnn.ipynb"
+    return {cell["id"]: "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]}
+
+
+def test_the_untrained_models_probabilities_are_what_the_prose_says():
+    """Notebook 02 builds its untrained CNN seeded: its ten probabilities for the first
+    image scatter around 1/10, none near 1, the same at every run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cells = notebook_cells()
+    assert "keras.utils.set_random_seed(SEED)" in cells["cell-32"]
+    assert "axhline(1 / 10" in cells["cell-41"]
+    readings = []
+    for _ in range(2):
+        names: dict = {}
+        exec(cells["cell-02"], names)
+        exec(cells["cell-32"], names)
+        probabilities = names["model"].predict(names["images"][:1], verbose=0)[0]
+        readings.append(probabilities)
+    np.testing.assert_allclose(readings[0], readings[1], atol=1e-6)  # seeded
+    assert abs(readings[0].mean() - 0.1) < 1e-6 and readings[0].max() < 0.5, readings[0]
