@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import mnist_cnn
 from mnist_cnn.exercises import CORRECT, INCORRECT, UNANSWERED, UNCHECKED, ex02
@@ -299,3 +301,62 @@ def test_the_untrained_models_probabilities_are_what_the_prose_says():
         readings.append(probabilities)
     np.testing.assert_allclose(readings[0], readings[1], atol=1e-6)  # seeded
     assert abs(readings[0].mean() - 0.1) < 1e-6 and readings[0].max() < 0.5, readings[0]
+
+
+def run_cells(*ids: str) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells, names = notebook_cells(), {}
+    for cell_id in ("cell-02", "cell-04", *ids):
+        exec(cells[cell_id], names)
+    plt.close("all")
+    return names
+
+
+def test_keras_convolution_is_cross_correlation_as_the_notebook_says():
+    names = run_cells("cross-correlation")
+    np.testing.assert_allclose(names["keras_map"], names["feature_map"], atol=1e-5)
+    assert np.abs(names["keras_map"] - names["flipped_map"]).max() > 1
+    np.testing.assert_allclose(names["flipped_map"], -names["feature_map"], atol=1e-5)
+
+
+def test_learning_a_filter_by_gradient_descent_recovers_it():
+    import time
+
+    start = time.perf_counter()
+    names = run_cells("learn-a-filter")
+    assert time.perf_counter() - start < 10
+    losses, learned = names["losses"], names["learned"]
+    assert len(losses) <= 100 and losses[-1] < losses[0] / 100
+    assert all(later <= earlier for earlier, later in zip(losses, losses[1:], strict=False))
+    assert np.abs(learned - names["vertical_edge"]).max() < 0.5
+    assert np.sign(learned[:, 0]).tolist() == [-1, -1, -1] and (learned[:, 2] > 0).all()
+
+
+def test_the_notebooks_output_size_is_the_checkers():
+    names: dict = {}
+    exec(notebook_cells()["output-size-check"].split("\n\n\nfor")[0], names)
+    for n, kernel, padding, stride in [(28, 3, 0, 1), (28, 3, 1, 2), (27, 5, 2, 3), (10, 2, 0, 2)]:
+        assert names["output_size"](n, kernel, padding, stride) == ex02.output_size(
+            n, kernel, padding, stride
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(4, 40),
+    kernel=st.integers(1, 7),
+    padding=st.integers(0, 3),
+    stride=st.integers(1, 4),
+)
+def test_the_output_size_formula_is_what_keras_computes(n, kernel, padding, stride):
+    """(n + 2p - k) // s + 1 against Keras: ZeroPadding2D(p), then a 'valid' Conv2D."""
+    from mnist_cnn import keras
+
+    assume(n + 2 * padding >= kernel)
+    shape = keras.layers.ZeroPadding2D(padding).compute_output_shape((None, n, n, 1))
+    shape = keras.layers.Conv2D(1, kernel, strides=stride).compute_output_shape(shape)
+    assert shape[1] == ex02.output_size(n, kernel, padding, stride)

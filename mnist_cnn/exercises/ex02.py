@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from . import (
     Wrong,
     as_array,
     as_number,
+    as_numbers,
     as_whole_number,
     as_whole_numbers,
     isclose,
@@ -710,4 +712,86 @@ e1 = Exercise(
         Keyword("cnn_model", "cnn_model", "your trained CNN", answer=True),
         Keyword("cnn_history", "cnn_history", "the History its training returned", answer=True),
     ),
+)
+
+
+# ---- the output-size formula ---------------------------------------------------------------
+
+#: Exercise 2b's three layers on a 28-pixel-wide input: (kernel, padding, stride).
+SIZE_LAYERS = ((5, 0, 1), (5, 2, 1), (3, 1, 2))
+
+
+def output_size(n: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+    """How many positions a `kernel`-wide window takes on `n` pixels padded with `padding`
+    zeros on each side, jumping `stride` pixels: (n + 2p - k) // s + 1."""
+    return (n + 2 * padding - kernel) // stride + 1
+
+
+def _check_output_sizes(answer) -> str:
+    truth = tuple(output_size(28, *layer) for layer in SIZE_LAYERS)
+    values = as_numbers(answer, "your sizes", "(20, 20, 10)")
+    if len(values) != len(truth):
+        raise Wrong(
+            f"give {len(truth)} widths, one per layer (a), (b), (c), as a tuple; yours has "
+            f"{len(values)}."
+        )
+    for letter, value, (kernel, padding, stride), right in zip(
+        "abc", values, SIZE_LAYERS, truth, strict=True
+    ):
+        if isclose(value, right, abs_tol=1e-9):
+            continue
+        exact = (28 + 2 * padding - kernel) / stride + 1
+        if whole_number(value) is None:
+            if isclose(value, exact, abs_tol=1e-9):
+                raise Wrong(
+                    f"({letter}) is {value:g}: (n + 2p - k) / s does not divide evenly here, and "
+                    "a filter cannot stop half-way. Round the division down (the last jump "
+                    "that would hang over the edge is not made), then add 1."
+                )
+            raise Wrong(f"({letter}) is {value:g}, not a whole number of positions.")
+        if isclose(value, math.ceil((28 + 2 * padding - kernel) / stride) + 1, abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) is {value:g}: you rounded the division up; round it down, since "
+                "a jump that would hang over the edge is not made."
+            )
+        if isclose(value, right - 1, abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) is one short: after the jumps, + 1 counts the starting position."
+            )
+        if padding and isclose(value, output_size(28, kernel, 0, stride), abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) forgets the padding: p = {padding} adds 2p = "
+                f"{2 * padding} pixels, one ring on each side."
+            )
+        if padding and isclose(value, (28 + padding - kernel) // stride + 1, abs_tol=1e-9):
+            raise Wrong(f"({letter}) adds the padding once; it goes on both sides: 2p.")
+        if stride > 1 and isclose(value, output_size(28, kernel, padding, 1), abs_tol=1e-9):
+            raise Wrong(f"({letter}) forgets the stride: divide by s = {stride}.")
+        raise Wrong(
+            f"({letter}) is {value:g}, not it: compute (n + 2p - k) / s, round down, add 1, "
+            f"with n = 28, k = {kernel}, p = {padding}, s = {stride}."
+        )
+    return (
+        f"{truth[0]}, {truth[1]} and {truth[2]}: 'valid' 5x5 trims 4 pixels, padding 2 on each "
+        "side of a 5x5 keeps the size (Keras' padding='same'), and stride 2 halves it, "
+        f"rounding the {(28 + 2 * 1 - 3) / 2:g} jumps down."
+    )
+
+
+q2b = Exercise(
+    "ex02.q2b",
+    "compute",
+    "output_sizes",
+    _check_output_sizes,
+    hint="For each layer, put n = 28 and its k, p and s into (n + 2p - k) / s + 1. When the "
+    "division is not whole, a filter cannot stop half-way between two positions.",
+    solution="""
+    output_sizes = (
+        (28 + 2 * 0 - 5) // 1 + 1,  # (a) 24: // divides and rounds down
+        (28 + 2 * 2 - 5) // 1 + 1,  # (b) 28: the same size as the input
+        (28 + 2 * 1 - 3) // 2 + 1,  # (c) 14: 27 / 2 = 13.5 jumps, rounded down to 13
+    )
+    """,
+    explanation="Check them with Keras: layers.Conv2D(1, 5, padding='same') keeps 28, and "
+    "layers.Conv2D(1, 3, strides=2, padding='same') gives 14.",
 )
