@@ -360,3 +360,18 @@ def test_the_output_size_formula_is_what_keras_computes(n, kernel, padding, stri
     shape = keras.layers.ZeroPadding2D(padding).compute_output_shape((None, n, n, 1))
     shape = keras.layers.Conv2D(1, kernel, strides=stride).compute_output_shape(shape)
     assert shape[1] == ex02.output_size(n, kernel, padding, stride)
+
+
+def test_models_that_saw_every_held_digit_cannot_be_checked(run):
+    """A model whose record says it was trained on all of MNIST's training images leaves
+    the checker no unseen digits: it says so instead of judging on seen ones."""
+    from mnist_cnn import keras
+    from mnist_cnn.provenance import note_training
+
+    (all_images, _), _ = mnist_cnn.load_mnist()
+    copy = keras.models.clone_model(run["dense_model"])
+    copy.set_weights(run["dense_model"].get_weights())
+    note_training(copy, all_images, validated_on=0, seed=0, epochs=2, stopped=None)
+    result = check(run, dense_model=copy, dense_history=dict(run["dense_history"].history))
+    assert result.status == UNCHECKED, repr(result)
+    assert "trained on nearly every MNIST training image" in result.message

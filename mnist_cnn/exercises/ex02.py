@@ -10,6 +10,7 @@ import numpy as np
 from . import (
     Exercise,
     Keyword,
+    Unchecked,
     Wrong,
     as_array,
     as_number,
@@ -642,6 +643,13 @@ def _check_comparison(dense_model, dense_history, cnn_model, cnn_history) -> str
         _check_history_owner(name, history, model, other)
     images, labels = _held_digits(dense_model, cnn_model)
     count = len(labels)
+    if count < HELD_DIGITS // 5:
+        raise Unchecked(
+            f"your models were trained on nearly every MNIST training image, so only "
+            f"{plural(count, 'digit')} of the checker's are new to both (it needs "
+            f"{HELD_DIGITS // 5:,}). Train them on the notebook's fit_images, as the "
+            "baseline cell does"
+        )
     written, moved = [], []
     for name, model, history in (
         ("dense_model", dense_model, histories["dense_history"]),
