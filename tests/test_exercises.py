@@ -53,7 +53,8 @@ STATUSES = (CORRECT, INCORRECT, UNCHECKED)
 def all_exercises():
     for number, module in MODULES.items():
         for name, value in vars(module).items():
-            if isinstance(value, Exercise):
+            # Experiments judge a training run: tests/test_experiments_NN.py tests them.
+            if isinstance(value, Exercise) and value.kind != "experiment":
                 yield number, name, value
 
 
@@ -263,6 +264,12 @@ def ex02_tables(keras_names):
     probe = keras.Sequential(
         [keras.Input((28, 28, 1)), layers.Conv2D(16, 3), layers.MaxPooling2D(2)]
     )
+    keras_widths = tuple(
+        layers.Conv2D(1, kernel, strides=stride, padding=padding).compute_output_shape(
+            (None, 28, 28, 1)
+        )[1]
+        for kernel, stride, padding in ((5, 1, "valid"), (5, 1, "same"), (3, 2, "same"))
+    )
 
     return {
         "ex02.q1": (
@@ -315,6 +322,28 @@ def ex02_tables(keras_names):
                 wrong("13, 13, 16", "text"),
                 wrong(13, "tuple"),
                 wrong((13, 13, "16"), "text"),
+            ],
+        ),
+        "ex02.q2b": (
+            {},
+            [
+                right(run_solution(ex02.q2b, {}), "rounding"),
+                right(keras_widths),  # what Keras itself gives for the three layers
+                right([24.0, 28.0, 14.0]),
+                right(np.array([24, 28, 14])),
+                wrong((24, 28, 14.5), "round the division down"),
+                wrong((24, 28, 15), "rounded the division up"),
+                wrong((24, 28, 13), "one short"),
+                wrong((23, 28, 14), "(a) is one short"),
+                wrong((24, 24, 14), "forgets the padding"),
+                wrong((24, 26, 14), "both sides"),
+                wrong((24, 28, 27), "round down, add 1"),
+                wrong((24, 28, 13.9), "not a whole number"),
+                wrong((24, 28), "3 widths"),
+                wrong(("24", 28, 14), "text"),
+                wrong("(24, 28, 14)", "text"),
+                wrong((True, 28, 14), "truth value"),
+                wrong(24, "tuple"),
             ],
         ),
         "ex02.q3": (

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from . import (
     Exercise,
+    Keyword,
+    Unchecked,
     Wrong,
     as_array,
     as_number,
+    as_numbers,
     as_whole_number,
     as_whole_numbers,
     isclose,
@@ -416,4 +422,384 @@ q3 = Exercise(
     solution="receptive_field = 16  # 1 + 4x1 (conv1) + 1x1 (pool1) + 4x2 (conv2) + 1x2 (pool2)",
     explanation="So each of the 4 x 4 = 16 positions of the last feature maps sees a 16 x 16 "
     "square of the 28 x 28 digit: big enough for a loop or a stroke end.",
+)
+
+
+# ---- experiment 1: a dense-only model and the CNN, trained by the reader --------------------
+
+#: Digits the experiment's checker reads with both models: MNIST training images outside the
+#: notebooks' 10,000-image sample (and outside whatever the models' records say they saw).
+HELD_DIGITS = 1_000
+#: How far the checker moves each held digit, in a direction drawn at random (seeded).
+SHIFT = 3
+#: Below this accuracy on the held digits a model counts as not (yet) trained.
+TRAINED_ACCURACY = 0.5
+#: A history whose last validation accuracy is further than this from what the checker
+#: measures cannot be the run of that model (validation sets differ by a few points at most).
+HISTORY_GAP = 0.25
+_SEED = 0
+
+
+@functools.lru_cache(maxsize=1)
+def _held_pool() -> tuple[np.ndarray, np.ndarray]:
+    """A seeded, shuffled pool of MNIST training digits that the notebooks' sample leaves out
+    (never the test set, which notebook 04 keeps for the final score)."""
+    from ..data import load_mnist, load_sample
+    from ..provenance import fingerprints
+    from ..training import NOTEBOOK_SAMPLE_SIZE
+
+    (images, labels), _ = load_mnist()
+    sample, _ = load_sample(NOTEBOOK_SAMPLE_SIZE, seed=_SEED)
+    order = np.random.default_rng(_SEED).permutation(len(labels))[: 3 * HELD_DIGITS]
+    order = order[~np.isin(_fingerprints_in_order(images[order]), fingerprints(sample))]
+    return images[order], labels[order]
+
+
+def _fingerprints_in_order(images: np.ndarray) -> np.ndarray:
+    from ..provenance import _digests
+
+    return _digests(images)
+
+
+def _shifted(images: np.ndarray, pixels: int = SHIFT) -> np.ndarray:
+    """Each image moved `pixels` right, left, down or up (drawn at random, seeded), the
+    uncovered edge filled with background."""
+    directions = np.random.default_rng(_SEED).integers(0, 4, len(images))
+    padded = np.pad(images, ((0, 0), (pixels, pixels), (pixels, pixels)))
+    moved = np.empty_like(images)
+    for direction, (down, right) in enumerate(
+        [(0, pixels), (0, -pixels), (pixels, 0), (-pixels, 0)]
+    ):
+        chosen = directions == direction
+        top, left = pixels - down, pixels - right
+        moved[chosen] = padded[chosen, top : top + 28, left : left + 28]
+    return moved
+
+
+def _held_digits(*models) -> tuple[np.ndarray, np.ndarray]:
+    """`HELD_DIGITS` digits of the pool that none of `models` was trained on, as written
+    and moved (stacked), and their labels."""
+    from ..provenance import record_of
+
+    images, labels = _held_pool()
+    keep = np.ones(len(labels), bool)
+    for model in models:
+        record = record_of(model)
+        if record is not None and len(record.seen):
+            keep &= ~np.isin(_fingerprints_in_order(images), record.seen)
+    images, labels = images[keep][:HELD_DIGITS], labels[keep][:HELD_DIGITS]
+    return np.concatenate([images, _shifted(images)]), labels
+
+
+def _layer_kinds(model) -> list[str]:
+    """The class names of every layer of `model`, nested models included."""
+    kinds = []
+    for layer in getattr(model, "layers", []):
+        kinds.append(type(layer).__name__)
+        if hasattr(layer, "layers"):
+            kinds += _layer_kinds(layer)
+    return kinds
+
+
+def _convolutions(model) -> list[str]:
+    return [kind for kind in _layer_kinds(model) if "Conv" in kind]
+
+
+def _check_models(dense_model, cnn_model) -> None:
+    """Refuse one model given twice, the two swapped, or a model of the wrong kind."""
+    from .._tensorflow import keras
+
+    if dense_model is cnn_model:
+        raise Wrong(
+            "dense_model= and cnn_model= are the same model: build two, a dense-only model "
+            "and a CNN, and train each."
+        )
+    dense_convolutions, cnn_convolutions = _convolutions(dense_model), _convolutions(cnn_model)
+    if dense_convolutions and not cnn_convolutions:
+        raise Wrong(
+            f"the models are swapped: dense_model= has convolutions ({dense_convolutions[0]}) "
+            "and cnn_model= has none. Pass the dense-only model as dense_model= and the CNN "
+            "as cnn_model= (and their histories likewise)."
+        )
+    if dense_convolutions:
+        raise Wrong(
+            f"dense_model= has a convolution layer ({dense_convolutions[0]}); the point is a "
+            "model of Dense layers only: Rescaling, Flatten, Dense, Dense."
+        )
+    if not cnn_convolutions:
+        raise Wrong(
+            "cnn_model= has no convolution layer: give it the CNN, e.g. "
+            "mnist_cnn.build_cnn(seed=SEED), or your own with layers.Conv2D."
+        )
+    if not any(isinstance(layer, keras.layers.Dense) for layer in dense_model.layers):
+        raise Wrong("dense_model= has no Dense layer; build it of Flatten and Dense layers.")
+    for name, model in (("dense_model", dense_model), ("cnn_model", cnn_model)):
+        if not getattr(model, "built", False) or not getattr(model, "inputs", None):
+            raise Wrong(
+                f"{name}= has never been built or trained (it has no input shape yet): start "
+                "it with keras.Input(shape=(28, 28)) and train it with mnist_cnn.train(...)."
+            )
+
+
+def _check_history_owner(name: str, history, model, other_model) -> None:
+    """Refuse a History that Keras says belongs to another model (the other one of the
+    pair, or an older copy built before the cell was run again)."""
+    from ..provenance import record_of
+
+    model_name = name.replace("_history", "_model")
+    other_name = "cnn_model" if model_name == "dense_model" else "dense_model"
+    owner = getattr(history, "model", None) if hasattr(history, "history") else None
+    if owner is not None and owner is not model:
+        if owner is other_model:
+            raise Wrong(
+                f"{name}= is the History of {other_name}, not of {model_name}: the histories "
+                "are swapped. Pass each model with the History its own training returned."
+            )
+        raise Wrong(
+            f"{name}= is the History of another model than the {model_name}= you passed "
+            f"(Keras keeps the model each History belongs to). Did you run the cell that builds "
+            f"{model_name} again after training it? That makes a fresh, untrained model: "
+            "build, then train, then check, in that order."
+        )
+    record = record_of(model)
+    epochs = len(getattr(history, "history", history).get("val_accuracy", []))
+    if record is not None and epochs > record.epochs:
+        raise Wrong(
+            f"{name}= holds {plural(epochs, 'epoch')}, but {model_name}= was trained for only "
+            f"{plural(record.epochs, 'epoch')}: this History is from another run. Pass the "
+            f"History that training {model_name} returned."
+        )
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _comparison(parameters, epochs, written, moved, augmented) -> str:
+    """What the numbers of the two runs show, in words."""
+    dense_parameters, cnn_parameters = parameters
+    ratio = dense_parameters / cnn_parameters
+    if 0.8 <= ratio <= 1.25:
+        size = "with about as many parameters"
+    elif ratio > 1:
+        size = f"with {ratio:.1f} times fewer parameters"
+    else:
+        size = f"with {1 / ratio:.1f} times as many parameters"
+    gap = (written[1] - written[0]) * 100
+    if abs(gap) < 1:
+        reading = "reads digits as written about as well"
+    else:
+        reading = (
+            f"reads digits as written {abs(gap):.1f} points {'better' if gap > 0 else 'worse'}"
+        )
+    kept = [moved[k] / written[k] for k in (0, 1)]
+    text = (
+        f"The CNN, {size}, {reading}. On moved digits the dense model keeps {kept[0]:.0%} of "
+        f"its accuracy and the CNN {kept[1]:.0%}."
+    )
+    if kept[1] > kept[0] + 0.02:
+        text += (
+            " The CNN copes better with moved digits: its filters are used at every position "
+            "(weight sharing) and pooling forgets a pixel or two of where, while each dense "
+            "weight belongs to one pixel."
+        )
+    else:
+        text += (
+            " Here the CNN did not cope better with moved digits than the dense model; the "
+            "usual result is the opposite. Train both the same way (same images, epochs and "
+            "learning rate) and check again."
+        )
+    if augmented:
+        text += (
+            f" Note: {augmented} trains on randomly changed copies (augmentation), which also "
+            "teaches it to read moved digits."
+        )
+    if epochs[0] != epochs[1]:
+        text += (
+            f" The runs differ ({epochs[0]} and {epochs[1]} epochs): for a fair comparison, "
+            "train both for the same number."
+        )
+    return text
+
+
+def _check_comparison(dense_model, dense_history, cnn_model, cnn_history) -> str:
+    from ..evaluation import predict
+    from . import given, given_history, given_model
+
+    given_model(dense_model, "dense_model")
+    given_model(cnn_model, "cnn_model")
+    _check_models(dense_model, cnn_model)
+    if dense_history is cnn_history:
+        raise Wrong(
+            "dense_history= and cnn_history= are the same History: train each model and pass "
+            "the History each training returned."
+        )
+    histories = {}
+    for name, history, model, other in (
+        ("dense_history", dense_history, dense_model, cnn_model),
+        ("cnn_history", cnn_history, cnn_model, dense_model),
+    ):
+        histories[name] = given_history(history, name, needs=("val_accuracy",))
+        _check_history_owner(name, history, model, other)
+    images, labels = _held_digits(dense_model, cnn_model)
+    count = len(labels)
+    if count < HELD_DIGITS // 5:
+        raise Unchecked(
+            f"your models were trained on nearly every MNIST training image, so only "
+            f"{plural(count, 'digit')} of the checker's are new to both (it needs "
+            f"{HELD_DIGITS // 5:,}). Train them on the notebook's fit_images, as the "
+            "baseline cell does"
+        )
+    written, moved = [], []
+    for name, model, history in (
+        ("dense_model", dense_model, histories["dense_history"]),
+        ("cnn_model", cnn_model, histories["cnn_history"]),
+    ):
+        classes, _ = given(name, predict, model, images)
+        written.append(float((classes[:count] == labels).mean()))
+        moved.append(float((classes[count:] == labels).mean()))
+        if written[-1] < TRAINED_ACCURACY:
+            raise Wrong(
+                f"{name}= reads only {_percent(written[-1])} of {count:,} digits it was not "
+                f"trained on (guessing gives 10%): "
+                + ("it looks untrained. " if written[-1] < 0.2 else "it has barely learned. ")
+                + f"Train it, e.g. mnist_cnn.train({name}, fit_images, fit_labels, epochs=3), "
+                "and check again."
+            )
+        claimed = history["val_accuracy"][-1]
+        if abs(claimed - written[-1]) > HISTORY_GAP:
+            history_name = name.replace("_model", "_history")
+            raise Wrong(
+                f"{history_name}= ends at a validation accuracy of {_percent(claimed)}, but "
+                f"{name}= reads {_percent(written[-1])} of {count:,} digits it was not trained "
+                f"on: this History is not the run of this model (or the model was changed "
+                "after it). Pass the History its own training returned."
+            )
+    parameters = (dense_model.count_params(), cnn_model.count_params())
+    validation = [histories[name]["val_accuracy"][-1] for name in histories]
+    epochs = tuple(len(histories[name]["val_accuracy"]) for name in histories)
+    augmented = " and ".join(
+        name
+        for name, model in (("the dense model", dense_model), ("the CNN", cnn_model))
+        if any(kind.startswith("Random") for kind in _layer_kinds(model))
+    )
+    return (
+        f"your dense model has {parameters[0]:,} parameters and your CNN {parameters[1]:,}; "
+        f"their last validation accuracy, from your histories: {_percent(validation[0])} "
+        f"after {plural(epochs[0], 'epoch')} and {_percent(validation[1])} after "
+        f"{plural(epochs[1], 'epoch')}. On {count:,} MNIST digits neither was trained on, the "
+        f"checker measured: as written, dense {_percent(written[0])}, CNN "
+        f"{_percent(written[1])}; each moved {SHIFT} pixels in a random direction, dense "
+        f"{_percent(moved[0])}, CNN {_percent(moved[1])}. "
+        + _comparison(parameters, epochs, written, moved, augmented)
+    )
+
+
+e1 = Exercise(
+    "ex02.e1",
+    "experiment",
+    None,
+    _check_comparison,
+    hint="Keep your `dense_model` of exercise 5 (any dense-only model will do) and build the "
+    "CNN with mnist_cnn.build_cnn(seed=SEED). Train each with the same mnist_cnn.train(...) "
+    "call as the baseline cell above, and keep the History each call returns.",
+    solution="""
+    # dense_model: your model of exercise 5
+    cnn_model = mnist_cnn.build_cnn(seed=SEED)
+    run = dict(validation_data=(held_out_images, held_out_labels), epochs=3,
+               learning_rate=0.003, seed=SEED, live_plot=False, verbose=0)
+    dense_history = mnist_cnn.train(dense_model, fit_images, fit_labels, **run)
+    cnn_history = mnist_cnn.train(cnn_model, fit_images, fit_labels, **run)
+    """,
+    explanation="Both models see the same images for the same epochs with the same settings, "
+    "so what differs is the architecture. The checker then reads both on digits neither has "
+    "seen, as written and moved, and reports the numbers of your own run.",
+    keywords=(
+        Keyword("dense_model", "dense_model", "your trained dense-only model", answer=True),
+        Keyword("dense_history", "dense_history", "the History its training returned", answer=True),
+        Keyword("cnn_model", "cnn_model", "your trained CNN", answer=True),
+        Keyword("cnn_history", "cnn_history", "the History its training returned", answer=True),
+    ),
+)
+
+
+# ---- the output-size formula ---------------------------------------------------------------
+
+#: Exercise 2b's three layers on a 28-pixel-wide input: (kernel, padding, stride).
+SIZE_LAYERS = ((5, 0, 1), (5, 2, 1), (3, 1, 2))
+
+
+def output_size(n: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+    """How many positions a `kernel`-wide window takes on `n` pixels padded with `padding`
+    zeros on each side, jumping `stride` pixels: (n + 2p - k) // s + 1."""
+    return (n + 2 * padding - kernel) // stride + 1
+
+
+def _check_output_sizes(answer) -> str:
+    truth = tuple(output_size(28, *layer) for layer in SIZE_LAYERS)
+    values = as_numbers(answer, "your sizes", "(20, 20, 10)")
+    if len(values) != len(truth):
+        raise Wrong(
+            f"give {len(truth)} widths, one per layer (a), (b), (c), as a tuple; yours has "
+            f"{len(values)}."
+        )
+    for letter, value, (kernel, padding, stride), right in zip(
+        "abc", values, SIZE_LAYERS, truth, strict=True
+    ):
+        if isclose(value, right, abs_tol=1e-9):
+            continue
+        exact = (28 + 2 * padding - kernel) / stride + 1
+        if whole_number(value) is None:
+            if isclose(value, exact, abs_tol=1e-9):
+                raise Wrong(
+                    f"({letter}) is {value:g}: (n + 2p - k) / s does not divide evenly here, and "
+                    "a filter cannot stop half-way. Round the division down (the last jump "
+                    "that would hang over the edge is not made), then add 1."
+                )
+            raise Wrong(f"({letter}) is {value:g}, not a whole number of positions.")
+        if isclose(value, math.ceil((28 + 2 * padding - kernel) / stride) + 1, abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) is {value:g}: you rounded the division up; round it down, since "
+                "a jump that would hang over the edge is not made."
+            )
+        if isclose(value, right - 1, abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) is one short: after the jumps, + 1 counts the starting position."
+            )
+        if padding and isclose(value, output_size(28, kernel, 0, stride), abs_tol=1e-9):
+            raise Wrong(
+                f"({letter}) forgets the padding: p = {padding} adds 2p = "
+                f"{2 * padding} pixels, one ring on each side."
+            )
+        if padding and isclose(value, (28 + padding - kernel) // stride + 1, abs_tol=1e-9):
+            raise Wrong(f"({letter}) adds the padding once; it goes on both sides: 2p.")
+        if stride > 1 and isclose(value, output_size(28, kernel, padding, 1), abs_tol=1e-9):
+            raise Wrong(f"({letter}) forgets the stride: divide by s = {stride}.")
+        raise Wrong(
+            f"({letter}) is {value:g}, not it: compute (n + 2p - k) / s, round down, add 1, "
+            f"with n = 28, k = {kernel}, p = {padding}, s = {stride}."
+        )
+    return (
+        f"{truth[0]}, {truth[1]} and {truth[2]}: 'valid' 5x5 trims 4 pixels, padding 2 on each "
+        "side of a 5x5 keeps the size (Keras' padding='same'), and stride 2 halves it, "
+        f"rounding the {(28 + 2 * 1 - 3) / 2:g} jumps down."
+    )
+
+
+q2b = Exercise(
+    "ex02.q2b",
+    "compute",
+    "output_sizes",
+    _check_output_sizes,
+    hint="For each layer, put n = 28 and its k, p and s into (n + 2p - k) / s + 1. When the "
+    "division is not whole, a filter cannot stop half-way between two positions.",
+    solution="""
+    output_sizes = (
+        (28 + 2 * 0 - 5) // 1 + 1,  # (a) 24: // divides and rounds down
+        (28 + 2 * 2 - 5) // 1 + 1,  # (b) 28: the same size as the input
+        (28 + 2 * 1 - 3) // 2 + 1,  # (c) 14: 27 / 2 = 13.5 jumps, rounded down to 13
+    )
+    """,
+    explanation="Check them with Keras: layers.Conv2D(1, 5, padding='same') keeps 28, and "
+    "layers.Conv2D(1, 3, strides=2, padding='same') gives 14.",
 )
