@@ -35,13 +35,32 @@ def check_call(source: str) -> tuple[str, int, int] | None:
     raise AssertionError(f"unbalanced parentheses in {source!r}")
 
 
+def fill_in(source: str, exercise: Exercise) -> str:
+    """`source` with the exercise's blank lines (`answer = ...`; for an experiment, one per
+    variable it is judged from, e.g. `my_model = ...`) replaced by its solution: the first
+    blank line becomes the solution code, the others go."""
+    names = (
+        [exercise.answer_name]
+        if exercise.answer_name
+        else [key.passes for key in exercise.keywords.values() if key.answer]
+    )
+    blank = re.compile(rf"^({'|'.join(map(re.escape, names))}) = \.\.\..*\n?", re.MULTILINE)
+    found = list(blank.finditer(source))
+    assert found, f"{exercise.name}: no blank answer line"
+    for number, match in enumerate(reversed(found)):
+        code = exercise.solution_code + "\n" if number == len(found) - 1 else ""
+        source = source[: match.start()] + code + source[match.end() :]
+    return source
+
+
 def solved(notebook: dict, module) -> tuple[dict, list[int]]:
     """The notebook with every blank answer replaced by the solution, and each check turned
     into an assertion that it says "Correct"; returns it and the solved cells' indices."""
     exercises = exercises_of(module)
     solved_cells, names = [], set()
     for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code" or "exercise" not in cell["metadata"].get("tags", []):
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] != "code" or not {"exercise", "experiment"} & set(tags):
             continue
         source = "".join(cell["source"])
         checked = check_call(source)
@@ -55,9 +74,7 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
             + f"_verdict = {call}\nassert _verdict, repr(_verdict)  # must be Correct"
             + source[end:]
         )
-        blank = re.compile(rf"^{exercise.answer_name} = \.\.\..*$", re.MULTILINE)
-        assert blank.search(source), f"{exercise.name}: no blank answer line"
-        source = blank.sub(lambda _, code=exercise.solution_code: code, source)
+        source = fill_in(source, exercise)
         cell["source"] = source
         solved_cells.append(index)
         names.add(name)

@@ -50,9 +50,11 @@ STATUSES = (CORRECT, INCORRECT, UNCHECKED)
 
 
 def all_exercises():
+    """Every exercise but the experiments (judged from a training run: see
+    tests/test_experiments_*.py)."""
     for number, module in MODULES.items():
         for name, value in vars(module).items():
-            if isinstance(value, Exercise):
+            if isinstance(value, Exercise) and value.kind != "experiment":
                 yield number, name, value
 
 

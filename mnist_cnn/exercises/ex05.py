@@ -8,16 +8,31 @@ from ..checks import check_digit
 from . import (
     Exercise,
     Keyword,
+    Unchecked,
     Wrong,
     as_array,
     as_choice,
     as_whole_number,
     given,
+    given_history,
     given_model,
+    plural,
 )
 
 MODEL = Keyword("model", "model", "the trained model")
 IMAGE = Keyword("image", "image", "the digit the saliency cell used")
+
+
+#: The targets of the "build your own CNN" challenge: accuracy on the checker's own held
+#: images, at most this many parameters, trained in at most this many seconds.
+TARGET_ACCURACY = 0.985
+MAX_PARAMETERS = 10_000
+MAX_SECONDS = 60.0
+#: The checker's validation split: MNIST training images outside the notebooks' sample
+#: (never the test set), seeded; images the model was trained on are left out of it.
+HELD_COUNT = 5_000
+HELD_SEED = 2024
+_held: dict = {}
 
 
 def _check_filter_weights(answer) -> str:
@@ -154,16 +169,9 @@ def _check_second_choice_gradient(answer, *, model, image) -> str:
 
 
 def _occlusion_truth(model, image: np.ndarray) -> tuple[int, np.ndarray]:
-    probabilities = np.asarray(model(image[None].astype(np.float32), training=False))[0]
-    digit = int(np.argmax(probabilities))
-    covered = []
-    for row in range(0, 28, 4):
-        for column in range(0, 28, 4):
-            copy = image.copy()
-            copy[row : row + 4, column : column + 4] = 0
-            covered.append(copy)
-    after = np.asarray(model(np.stack(covered).astype(np.float32), training=False))[:, digit]
-    return digit, (probabilities[digit] - after).reshape(7, 7)
+    from ..inside import occlusion_map
+
+    return occlusion_map(model, image, size=4)
 
 
 def _check_occlusion(answer, *, model, image) -> str:
@@ -202,6 +210,86 @@ def _check_occlusion(answer, *, model, image) -> str:
         f"{4 * top[1]}-{4 * top[1] + 3} costs the most: {truth[top]:.1%}. Does the saliency "
         "map agree?"
     )
+
+
+def held_split() -> tuple[np.ndarray, np.ndarray]:
+    """The checker's own validation images: `HELD_COUNT` MNIST training images, stratified
+    and seeded, none of them in the notebooks' 10,000-image sample (cached)."""
+    if "images" not in _held:
+        from ..data import load_mnist, load_sample
+        from ..provenance import _digests as digests
+        from ..provenance import fingerprints
+        from ..split import stratified_choice
+        from ..training import NOTEBOOK_SAMPLE_SIZE
+
+        (images, labels), _ = load_mnist()
+        sample, _ = load_sample(NOTEBOOK_SAMPLE_SIZE, seed=0)
+        outside = np.flatnonzero(~np.isin(digests(images), fingerprints(sample)))
+        chosen, _ = stratified_choice(labels[outside], HELD_COUNT, np.random.default_rng(HELD_SEED))
+        _held["images"], _held["labels"] = images[outside[chosen]], labels[outside[chosen]]
+    return _held["images"], _held["labels"]
+
+
+def _given_run(model, history):
+    """The learner's model, its training time and its record, or `Unchecked`."""
+    from .._tensorflow import keras
+    from ..provenance import record_of
+
+    model = given_model(model, "model")
+    given_history(history, "history", needs=("loss",))
+    seconds = getattr(history, "seconds", None)
+    record = record_of(model)
+    if seconds is None or record is None:
+        raise Unchecked(
+            "train the model with mnist_cnn.train(...) (it may keep a compile of yours): it "
+            "times the run and notes which images the model learned from, which the checker "
+            "needs; model.fit does neither"
+        )
+    if not any(isinstance(layer, keras.layers.Conv2D) for layer in model.layers):
+        raise Unchecked(
+            "model= has no convolution layer: this challenge is to build a CNN (e.g. with "
+            "mnist_cnn.build_cnn(mnist_cnn.CNNConfig(...)))"
+        )
+    return model, max(float(seconds), float(record.seconds)), record
+
+
+def _check_own_cnn(*, model, history) -> str:
+    from ..evaluation import predict
+
+    model, seconds, record = _given_run(model, history)
+    images, labels = held_split()
+    unseen = ~record.was_seen(images)
+    if unseen.sum() < HELD_COUNT // 2:
+        raise Unchecked(
+            f"model= was trained on {HELD_COUNT - int(unseen.sum()):,} of the checker's "
+            f"{HELD_COUNT:,} held images, so it cannot be measured on unseen ones: train it on "
+            "the sample's train_images"
+        )
+    predicted, _ = predict(model, images[unseen])
+    accuracy = float(np.mean(predicted == labels[unseen]))
+    parameters = int(model.count_params())
+    measured = (
+        f"{accuracy:.2%} on the checker's {plural(int(unseen.sum()), 'held image')} (target "
+        f"{TARGET_ACCURACY:.1%}), {parameters:,} parameters (at most {MAX_PARAMETERS:,}), "
+        f"{seconds:.0f} s of training (at most {MAX_SECONDS:.0f} s)"
+    )
+    missed = []
+    if parameters > MAX_PARAMETERS:
+        missed.append(
+            "too many parameters: the Dense layer after Flatten usually holds most of them; "
+            "fewer filters in the last convolution, or one more pooling, shrink it"
+        )
+    if seconds > MAX_SECONDS:
+        missed.append("too slow: fewer epochs, larger batches, or fewer filters in the first layer")
+    if accuracy < TARGET_ACCURACY:
+        missed.append(
+            "not accurate enough: more epochs, a one-cycle learning rate schedule, "
+            "validation_fraction=0 to learn from all 8,000 images, batch normalisation or "
+            "augmentation (shift, zoom) may help"
+        )
+    if missed:
+        raise Wrong(f"{measured}. " + "; ".join(missed).capitalize() + ".")
+    return f"{measured}: every target met. Compare your choices with the tutorial CNN's."
 
 
 q1 = Exercise(
@@ -273,4 +361,31 @@ challenge = Exercise(
     explanation="Occlusion asks the model directly ('what if this part were missing?') where "
     "saliency asks about tiny changes; where both agree you can trust the picture more.",
     keywords=(MODEL, IMAGE),
+)
+
+e1 = Exercise(
+    "ex05.e1",
+    "experiment",
+    None,
+    _check_own_cnn,
+    hint="Most of the tutorial CNN's 5,994 parameters sit in its last Dense layer (256 inputs x "
+    "10). Batch normalisation (CNNConfig(batch_norm=True)) lets a small model learn fast at a "
+    "high learning rate; a one-cycle schedule and a few more epochs do the rest. Keep an eye "
+    "on history.seconds.",
+    solution="""
+    my_model = mnist_cnn.build_cnn(
+        mnist_cnn.CNNConfig(filters=(16, 24), kernel_size=3, batch_norm=True), seed=SEED
+    )
+    my_history = mnist_cnn.train(
+        my_model, train_images, train_labels, epochs=10, batch_size=64, learning_rate=0.01,
+        schedule="one_cycle", validation_fraction=0,
+    )
+    """,
+    explanation="One of many answers. Small 3x3 filters cost few weights, batch normalisation "
+    "keeps training steady at a high learning rate, and the one-cycle schedule ends with small "
+    "steps that settle the weights.",
+    keywords=(
+        Keyword("model", "my_model", "the CNN you built and trained", answer=True),
+        Keyword("history", "my_history", "what mnist_cnn.train returned", answer=True),
+    ),
 )
