@@ -4,12 +4,15 @@
    (`MNIST_CNN_BOOK=1`: the digit browser and the drawing pad carry what they need to work
    without a kernel) and with a fresh models folder, so notebook 03 trains the model that
    notebooks 04-06 (and the drawing pad) use.
-2. Give every Plotly chart a `text/html` version that loads no script (the site loads its
-   own plotly.min.js once per page), instead of plotly's CDN.
-3. Put the scripts the pages need into the site: require.js, the widgets' html-manager and
-   anywidget (from the npm registry with `npm pack`, cached in _build/npm/), plotly.min.js
-   (from the plotly wheel).
-4. Run Sphinx with MyST-NB and the book theme (book/conf.py).
+2. Make each notebook a page (pages.py): Plotly charts drawn by the site's plotly.js when
+   they come near the screen, widgets that need a kernel shown as plain HTML, the
+   run-elsewhere cells kept for the download but not shown.
+3. Put what the pages load into the site (assets.py): require.js, the widgets' modules and
+   anywidget, plotly.js's cartesian bundle, axe-core for the tests (from the npm registry
+   with `npm pack`, cached in _build/npm/), the theme's icons as a small stylesheet, a
+   favicon.
+4. Run Sphinx with MyST-NB and the book theme (book/conf.py), then write the pages' text for
+   the search page opened from file://.
 
 Usage: python book/build.py [--skip-execute] [--fetch-scripts]
   --skip-execute   reuse the notebooks executed last time
@@ -20,14 +23,17 @@ Usage: python book/build.py [--skip-execute] [--fetch-scripts]
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
+
+import assets
+import pages
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BOOK = REPOSITORY / "book"
@@ -35,67 +41,7 @@ BUILD = REPOSITORY / "_build"
 SOURCE = BUILD / "book-source"
 EXECUTED = BUILD / "executed"
 OUTPUT = BUILD / "book"
-NPM_CACHE = BUILD / "npm"
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
-
-#: npm packages: name -> (version, {file in the package: where it goes under js/}).
-NPM_PACKAGES = {
-    "requirejs": ("2.3.8", {"require.js": "require.js"}),
-    # html-manager 1.0.x is the embedder of ipywidgets 8.1.
-    "@jupyter-widgets/html-manager": ("1.0.15", {"dist/": ""}),
-    # anywidget's front end must match the Python package's version.
-    "anywidget": (importlib.metadata.version("anywidget"), {"dist/index.js": "anywidget.js"}),
-}
-#: html-manager's dist/ holds source maps and a second bundle the pages never load.
-SKIPPED_SUFFIXES = (".map", ".LICENSE.txt", "embed.js", "libembed-amd.js")
-
-
-def log(message: str) -> None:
-    print(f"[book] {message}", flush=True)
-
-
-def npm_tarball(name: str, version: str) -> Path:
-    """The package's tarball from the npm registry, kept in _build/npm/ for the next build."""
-    NPM_CACHE.mkdir(parents=True, exist_ok=True)
-    stem = name.lstrip("@").replace("/", "-")
-    tarball = NPM_CACHE / f"{stem}-{version}.tgz"
-    if not tarball.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            sys.exit("npm is needed once to fetch the book's scripts (apt-get install npm).")
-        log(f"npm pack {name}@{version}")
-        subprocess.run(
-            [npm, "pack", "--silent", f"{name}@{version}"],
-            cwd=NPM_CACHE,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return tarball
-
-
-def install_scripts(target: Path) -> None:
-    """Copy every script the pages load into `target` (served as _static/js/)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name, (version, files) in NPM_PACKAGES.items():
-        with tarfile.open(npm_tarball(name, version)) as archive:
-            for member in archive.getmembers():
-                if not member.isfile():
-                    continue
-                path = member.name.removeprefix("package/")
-                for source, destination in files.items():
-                    if source.endswith("/") and path.startswith(source):
-                        if path.endswith(SKIPPED_SUFFIXES):
-                            continue
-                        out = target / destination / path.removeprefix(source)
-                    elif path == source:
-                        out = target / destination
-                    else:
-                        continue
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.write_bytes(archive.extractfile(member).read())
-    import plotly
-
-    shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", target)
+log = assets.log
 
 
 def execute(notebook: Path, destination: Path) -> float:
@@ -119,40 +65,59 @@ def execute(notebook: Path, destination: Path) -> float:
     return time.perf_counter() - started
 
 
-#: The cells tools/sync_notebooks.py puts at the top of every notebook: "Open in Colab"
-#: badges (images from those services, which an offline book must not fetch) and the setup
-#: cell that installs the package elsewhere. A book reader needs neither.
-RUN_ELSEWHERE_TAGS = {"header-badges", "setup-anywhere"}
-
-
-def prepare_for_the_book(notebook: Path) -> int:
-    """Drop the run-elsewhere cells and give each Plotly output a text/html version that
-    loads no script; returns how many charts."""
+def prepare_page(notebook: Path) -> dict[str, int]:
+    """Make the executed `notebook` (a copy in the book's source) a page: see pages.py."""
     import nbformat
-    import plotly.io
 
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [
-        cell
-        for cell in nb.cells
-        if not RUN_ELSEWHERE_TAGS & set(cell.get("metadata", {}).get("tags", []))
-    ]
-    count = 0
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if PLOTLY_MIME in data:
-                figure = data.pop(PLOTLY_MIME)
-                data["text/html"] = plotly.io.to_html(
-                    figure,
-                    include_plotlyjs=False,
-                    include_mathjax=False,
-                    full_html=False,
-                    validate=False,
-                )
-                count += 1
+    done = pages.prepare_for_the_book(nb)
     nbformat.write(nb, notebook)
-    return count
+    return done
+
+
+def repository_url() -> str:
+    """The repository address in pyproject.toml, read as the notebooks' badges read it."""
+    sys.path.insert(0, str(REPOSITORY / "tools"))
+    from sync_notebooks import repository_url as read
+
+    return read()
+
+
+def teachers_page(url: str) -> str:
+    """notebooks/README.md as a page of the book, its links to the rest of the repository
+    pointing at GitHub."""
+    text = (REPOSITORY / "notebooks" / "README.md").read_text(encoding="utf-8")
+    return re.sub(r"\]\(\.\./([^)]+)\)", lambda m: f"]({url}/blob/main/{m.group(1)})", text)
+
+
+def search_texts() -> str:
+    """Each page's text, by file name, as search-offline.js gives it to Sphinx's search on
+    pages opened from file:// (where the search cannot fetch them): the main part of the
+    page, its sections and their ids kept, without scripts, outputs or pictures."""
+    from bs4 import BeautifulSoup
+
+    texts = {}
+    for page in sorted(OUTPUT.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        main = soup.find(attrs={"role": "main"})
+        if main is None:
+            continue
+        for unwanted in main.select("script, style, img, svg, .cell_output, .headerlink"):
+            unwanted.decompose()
+        texts[page.name] = f'<div role="main">{main.decode_contents()}</div>'
+    return f"window.MNIST_CNN_PAGE_TEXTS = {json.dumps(texts, separators=(',', ':'))};\n"
+
+
+def check_pages() -> None:
+    """Refuse a site whose pages ask for an icon the icon stylesheet lacks, or load the
+    theme's icon script."""
+    for page in sorted(OUTPUT.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        missing = assets.icons_used(text) - assets.ICONS
+        if missing:
+            sys.exit(f"{page.name} shows icons {sorted(missing)}: add them to assets.ICONS")
+        if "fontawesome.js" in text:
+            sys.exit(f"{page.name} loads fontawesome.js; book/_templates/layout.html drops it")
 
 
 def check_executed(notebooks: list[Path]) -> None:
@@ -186,8 +151,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     if arguments.fetch_scripts:
-        for name, (version, _) in NPM_PACKAGES.items():
-            log(f"have {npm_tarball(name, version).relative_to(REPOSITORY)}")
+        assets.fetch_all()
         return
     started = time.perf_counter()
     notebooks = sorted((REPOSITORY / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -199,9 +163,15 @@ def main() -> None:
         EXECUTED.mkdir(parents=True)
         models = BUILD / "models"
         shutil.rmtree(models, ignore_errors=True)
-        # The kernels inherit this environment.
+        # The kernels inherit this environment, and start with figure_alt_text.py, so that
+        # every figure they show carries a description for its alt text.
         os.environ["MNIST_CNN_BOOK"] = "1"
         os.environ["MNIST_CNN_MODELS"] = str(models)
+        startup = BUILD / "ipython" / "profile_default" / "startup"
+        shutil.rmtree(BUILD / "ipython", ignore_errors=True)
+        startup.mkdir(parents=True)
+        shutil.copy(BOOK / "figure_alt_text.py", startup / "50-figure-alt-text.py")
+        os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
         for notebook in notebooks:
             seconds = execute(notebook, EXECUTED / notebook.name)
             log(f"executed {notebook.name} in {seconds:.0f} s")
@@ -210,19 +180,24 @@ def main() -> None:
     shutil.rmtree(SOURCE, ignore_errors=True)
     shutil.rmtree(OUTPUT, ignore_errors=True)
     SOURCE.mkdir(parents=True)
-    for name in ("conf.py", "index.md", "appendix_forward_pass.md"):
+    url = repository_url()
+    for name in ("conf.py", "appendix_forward_pass.md"):
         shutil.copy(BOOK / name, SOURCE / name)
-    # Notebooks 04 and 06 link to the series' table of contents.
-    readme = (REPOSITORY / "notebooks" / "README.md").read_text()
-    (SOURCE / "README.md").write_text(f"---\norphan: true\n---\n\n{readme}")
+    index = (BOOK / "index.md").read_text(encoding="utf-8").replace("{repository}", url)
+    (SOURCE / "index.md").write_text(index, encoding="utf-8")
+    (SOURCE / "README.md").write_text(teachers_page(url), encoding="utf-8")
+    shutil.copytree(BOOK / "_templates", SOURCE / "_templates")
     shutil.copy(REPOSITORY / "mnist_cnn" / "static" / "drawing_pad.js", SOURCE)
     shutil.copytree(REPOSITORY / "docs" / "images", SOURCE / "images")
-    install_scripts(SOURCE / "extra" / "js")
+    shutil.copytree(BOOK / "static", SOURCE / "extra")
+    assets.install_scripts(SOURCE / "extra" / "js")
+    (SOURCE / "extra" / "icons.css").write_text(assets.icons_css(), encoding="utf-8")
+    assets.favicon_png(SOURCE / "favicon.png")
     for notebook in sorted(EXECUTED.glob("*.ipynb")):
         shutil.copy(notebook, SOURCE / notebook.name)
-        charts = prepare_for_the_book(SOURCE / notebook.name)
-        if charts:
-            log(f"{notebook.name}: {charts} Plotly chart(s) without the CDN")
+        done = prepare_page(SOURCE / notebook.name)
+        if any(done.values()):
+            log(f"{notebook.name}: " + ", ".join(f"{n} {what}" for what, n in done.items() if n))
 
     subprocess.run(
         [
@@ -238,7 +213,10 @@ def main() -> None:
             str(OUTPUT),
         ],
         check=True,
+        env={**os.environ, "MNIST_CNN_REPOSITORY": url},
     )
+    check_pages()
+    (OUTPUT / "_static" / "search-texts.js").write_text(search_texts(), encoding="utf-8")
     pages = sorted(OUTPUT.glob("*.html"))
     log(
         f"{len(pages)} pages in {OUTPUT.relative_to(REPOSITORY)}/ in "

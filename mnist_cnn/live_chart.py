@@ -14,8 +14,13 @@ from ._tensorflow import keras
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
-# Colours: training in blue, validation in orange, the per-batch trace a paler blue.
-_TRAIN, _BATCH, _VALIDATION = "#1f77b4", "rgba(31,119,180,0.35)", "#ff7f0e"
+# Colours from the series' colour-blind-safe palette (plots.OKABE_ITO; tests/test_palette.py
+# checks them): training in blue, validation in orange, the per-batch trace a paler blue.
+# Colour is never the only cue: training has circles and solid lines, validation diamonds
+# and dashes.
+_TRAIN, _BATCH, _VALIDATION = "#0072B2", "rgba(0,114,178,0.35)", "#E69F00"
+_SYMBOL = {"train": "circle", "validation": "diamond"}
+_DASH = {"train": "solid", "validation": "dash"}
 
 
 def in_notebook() -> bool:
@@ -140,7 +145,8 @@ def _thin(xs: list[float], ys: list[float], most: int = 600) -> tuple[list, list
 
 
 def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
-    """A Plotly figure, as a plain dict, of loss (left) and accuracy (right).
+    """A Plotly figure, as a plain dict, of loss (left, log scale) and accuracy (right), the
+    epoch of the lowest validation loss marked on both.
 
     Built as a dict rather than a `plotly.graph_objects.Figure` because it is redrawn
     several times a second while training, and validation of a Figure would cost more
@@ -180,8 +186,8 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
                         "name": name,
                         "legendgroup": group,
                         "showlegend": legend,
-                        "line": {"color": color, "width": 2.5},
-                        "marker": {"size": 7},
+                        "line": {"color": color, "width": 2.5, "dash": _DASH[group]},
+                        "marker": {"size": 8, "symbol": _SYMBOL[group]},
                         "hovertemplate": (
                             f"epoch %{{x}}<br>{name}: {metric} %{{y:.4f}}<extra></extra>"
                         ),
@@ -197,15 +203,117 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
         "legend": {"orientation": "h", "y": -0.2},
         "xaxis1": {"domain": [0, 0.46], "title": {"text": "epoch"}, **grid},
         "xaxis2": {"domain": [0.54, 1], "title": {"text": "epoch"}, **grid},
-        "yaxis1": {"title": {"text": "loss (lower is better)"}, "anchor": "x1", **grid},
+        "yaxis1": {
+            "title": {"text": "loss (lower is better, log scale)"},
+            "anchor": "x1",
+            "type": "log",
+            **_loss_range(record),
+            **grid,
+        },
         "yaxis2": {
             "title": {"text": "accuracy (higher is better)"},
             "anchor": "x2",
             "tickformat": ".0%",
+            **_accuracy_range(record),
             **grid,
         },
     }
+    _mark_best_epoch(record, data, layout)
     return {"data": data, "layout": layout}
+
+
+def _loss_range(record: TrainingRecord) -> dict:
+    """The loss axis's range: from just below the lowest loss of an epoch up to the highest
+    loss drawn, on a log scale.
+
+    The per-epoch losses of a good run end 10-100 times below where training starts (about
+    2.3), so on a linear axis they would lie flat along the bottom and a validation loss
+    turning upwards would not show; the log scale gives each factor of 10 the same height.
+    The lower end is set from the epoch values, not from the noisy per-batch line, which
+    may dip far lower. Before the first epoch ends, Plotly picks the range.
+    """
+    epoch_values = [
+        value
+        for key in ("loss", "val_loss")
+        for value in record.epochs.get(key, [])
+        if math.isfinite(value) and value > 0
+    ]
+    if not epoch_values:
+        return {}
+    drawn = epoch_values + [v for v in record.batch_loss if math.isfinite(v) and v > 0]
+    low, high = math.log10(min(epoch_values)), math.log10(max(drawn))
+    margin = max(0.05 * (high - low), 0.05)  # a little room above and below, in log10 units
+    return {"range": [low - margin, high + margin], "autorange": False}
+
+
+def _accuracy_range(record: TrainingRecord) -> dict:
+    """The accuracy axis's range: from just below the lowest accuracy of an epoch to 100%,
+    so that the epochs' values (often all above 90%) are not squeezed into the top of the
+    panel by the per-batch line, which starts near 10%. Plotly picks it before the first
+    epoch ends."""
+    epoch_values = [
+        value
+        for key in ("accuracy", "val_accuracy")
+        for value in record.epochs.get(key, [])
+        if math.isfinite(value)
+    ]
+    if not epoch_values:
+        return {}
+    low = max(min(epoch_values), 0.0)
+    margin = 0.05 * (1 - low) + 0.005
+    return {"range": [low - margin, 1 + margin], "autorange": False}
+
+
+def best_epoch(record: TrainingRecord) -> int | None:
+    """The epoch (counted from 1) of the lowest validation loss so far, the first one of a
+    tie; None without a finite validation loss."""
+    finite = [
+        (value, index)
+        for index, value in enumerate(record.epochs.get("val_loss", []))
+        if math.isfinite(value)
+    ]
+    return record.epoch_x[min(finite)[1]] if finite else None
+
+
+def _mark_best_epoch(record: TrainingRecord, data: list, layout: dict) -> None:
+    """Mark the epoch of the lowest validation loss: a star on that point, named in the
+    legend, and a dotted line across both panels, where its accuracy can be read too."""
+    epoch = best_epoch(record)
+    if epoch is None:
+        return
+    loss = record.epochs["val_loss"][record.epoch_x.index(epoch)]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [epoch],
+            "y": [loss],
+            "name": f"lowest validation loss: epoch {epoch}",
+            "legendgroup": "best",
+            "marker": {
+                "symbol": "star",
+                "size": 16,
+                "color": _VALIDATION,
+                "line": {"color": "#222222", "width": 1.5},
+            },
+            "hovertemplate": f"epoch {epoch}: lowest validation loss %{{y:.4f}}<extra></extra>",
+            "xaxis": "x1",
+            "yaxis": "y1",
+        }
+    )
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": axis.replace("y", "x"),
+            "yref": f"{axis} domain",
+            "x0": epoch,
+            "x1": epoch,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#555555", "width": 1.5, "dash": "dot"},
+        }
+        for axis in ("y", "y2")  # Plotly names the first axes x and y in references
+    ]
 
 
 @functools.cache
@@ -280,7 +388,8 @@ def figure_bundle(figure: dict, summary: str = "") -> dict:
 
 
 def plot_history(history: keras.callbacks.History | dict, title: str = "Training") -> object:
-    """A Plotly figure of loss and accuracy per epoch from a finished `History`."""
+    """A Plotly figure of loss and accuracy per epoch from a finished `History`, as the live
+    chart draws them: the loss on a log scale, the lowest validation loss marked."""
     import plotly.graph_objects as go
 
     logs = history.history if hasattr(history, "history") else history
@@ -382,13 +491,14 @@ class LiveCurves(keras.callbacks.Callback):
         if final:
             # The last figure goes into the cell's own output, outside the widget, so it is
             # saved with the notebook and shows in static exports (HTML, GitHub) too.
-            self.output.clear_output()
+            self.output.outputs = ()
             display(bundle, raw=True)
             return
-        with self.output:
-            # clear_output + display: the update that JupyterLab's Plotly renderer honours.
-            self.output.clear_output(wait=True)
-            display(bundle, raw=True)
+        # One message per frame: the Output widget's content replaced in place (what
+        # `append_display_data` does), never a clear_output followed by a display, which
+        # front ends that re-render whole outputs (VS Code) show as a flicker. A display_id
+        # update would be one message too, but plotly's JupyterLab renderer ignores it.
+        self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _title(self) -> str:
         title = f"{self.title}: epoch {self._epoch + 1}/{self.params.get('epochs', '?')}"

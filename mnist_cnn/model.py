@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from ._tensorflow import keras
+from .augmentation import (
+    RandomElasticDistortion,
+    RandomGaps,
+    RandomRotation,
+    RandomStrokeThickness,
+    RandomTranslation,
+    RandomZoom,
+)
 from .checks import check_seed
 from .config import CNNConfig
 
@@ -29,8 +37,13 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         )
         raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}.{hint}")
     seed = check_seed(seed)
-    # One seed per layer, below 2**31 (what Keras's seed generators take).
-    seeds = iter((seed * 1000 + k) % 2**31 for k in range(1000)) if seed is not None else None
+    # One seed per layer, below 2**31 (what Keras's seed generators take). The augmentation
+    # layers draw theirs from another stream, so the same seed gives the same starting weights
+    # with or without augmentation.
+    seeds = iter((seed * 1000 + k) % 2**31 for k in range(500)) if seed is not None else None
+    augmentation_seeds = (
+        iter((seed * 1000 + k) % 2**31 for k in range(500, 1000)) if seed is not None else None
+    )
 
     def initializer():
         # One seed per layer: layers must not share initial weights.
@@ -40,25 +53,9 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
     model.add(keras.Input(shape=(config.image_size, config.image_size), name="image"))
     model.add(layers.Rescaling(1 / 255, name="rescale"))
     model.add(layers.Reshape((config.image_size, config.image_size, 1), name="add_channel"))
-    if config.shift:
-        model.add(
-            layers.RandomTranslation(
-                config.shift,
-                config.shift,
-                fill_mode="constant",
-                seed=next(seeds) if seeds else None,
-                name="shift",
-            )
-        )
-    if config.rotation:
-        model.add(
-            layers.RandomRotation(
-                config.rotation,
-                fill_mode="constant",
-                seed=next(seeds) if seeds else None,
-                name="rotate",
-            )
-        )
+    _add_augmentation(
+        model, config, lambda: next(augmentation_seeds) if augmentation_seeds else None
+    )
     for block, filters in enumerate(config.filters, start=1):
         model.add(
             layers.Conv2D(
@@ -96,6 +93,35 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         )
     )
     return model
+
+
+def _add_augmentation(model: keras.Sequential, config: CNNConfig, next_seed) -> None:
+    """The augmentation layers `config` asks for; each is active only while training.
+
+    Stroke thickness first (it acts on the digit as drawn), then the geometric changes.
+    """
+    if config.thickness:
+        model.add(RandomStrokeThickness(config.thickness, seed=next_seed(), name="thickness"))
+    if config.zoom:
+        model.add(
+            RandomZoom(
+                (-config.zoom, config.zoom), fill_mode="constant", seed=next_seed(), name="zoom"
+            )
+        )
+    if config.rotation:
+        model.add(
+            RandomRotation(config.rotation, fill_mode="constant", seed=next_seed(), name="rotate")
+        )
+    if config.shift:
+        model.add(
+            RandomTranslation(
+                config.shift, config.shift, fill_mode="constant", seed=next_seed(), name="shift"
+            )
+        )
+    if config.elastic:
+        model.add(RandomElasticDistortion(config.elastic, seed=next_seed(), name="bend"))
+    if config.gaps:
+        model.add(RandomGaps(config.gaps, seed=next_seed(), name="gaps"))
 
 
 class LayerTable(list):

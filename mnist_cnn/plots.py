@@ -1,6 +1,13 @@
 """Figures of digits and data: small matplotlib helpers with one job each.
 
-Digits are drawn as ink on paper: pixel value 0 (background) is white, 255 is black.
+Digits are drawn as MNIST stores them and the CNN sees them, pixel value as brightness:
+0 (background) is black, 255 (full ink) is white. Every figure of the series follows that
+convention (notebook 01 states it once).
+
+Colours come from one colour-blind-safe palette (Okabe and Ito's), and colour never carries
+a meaning alone: a marker, hatch, outline or label repeats it. tests/test_palette.py checks
+that the colours which carry a meaning stay apart under simulated deuteranopia and protanopia.
+
 Each function returns a closed matplotlib Figure, so a notebook cell that ends with the
 call shows it exactly once.
 """
@@ -17,14 +24,51 @@ from matplotlib.figure import Figure
 
 from .checks import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images, check_index, check_labels
 
+#: Okabe and Ito's eight colours (2008), told apart by readers with every common colour
+#: vision deficiency.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+#: What the colours mean across the series.
+CORRECT_COLOR = OKABE_ITO["blue"]  # the right digit, correct answers, training curves
+MISTAKE_COLOR = OKABE_ITO["vermillion"]  # the model's wrong guess
+CORRECT_SHADE = OKABE_ITO["sky blue"]  # light enough for black text: confusion matrix cells
+MISTAKE_SHADE = OKABE_ITO["orange"]
+OTHER_COLOR = "#BBBBBB"  # bars with no special meaning
+#: Lines and bar series that must be told apart: a colour, a marker, a line style and a
+#: hatch each, so that they differ even in grey print.
+SERIES_COLORS = [OKABE_ITO[name] for name in ("blue", "orange", "bluish green", "reddish purple")]
+SERIES_MARKERS = ["o", "s", "^", "D"]
+SERIES_LINESTYLES = ["-", "--", "-.", ":"]
+SERIES_HATCHES = ["", "//", "..", "xx"]
+#: The one digit polarity: pixel value as brightness, 0 black and 255 white.
+DIGIT_COLORMAP = "gray"
+
+
+def series_style(position: int) -> dict:
+    """Colour, marker and line style of the `position`-th line of a chart (cycling)."""
+    position %= len(SERIES_COLORS)
+    return {
+        "color": SERIES_COLORS[position],
+        "marker": SERIES_MARKERS[position],
+        "linestyle": SERIES_LINESTYLES[position],
+    }
+
 
 def digit_png(image: np.ndarray, scale: int = 10) -> bytes:
-    """Encode a 28x28 digit as a crisp PNG, each pixel drawn as a `scale` x `scale` square."""
+    """Encode a 28x28 digit as a crisp PNG, each pixel drawn as a `scale` x `scale` square
+    (white ink on black, as everywhere in the series)."""
     from PIL import Image  # Pillow comes with matplotlib
 
-    image = check_digit(image)
-    ink_on_paper = 255 - image.astype(np.uint8)
-    large = np.repeat(np.repeat(ink_on_paper, scale, axis=0), scale, axis=1)
+    image = check_digit(image).astype(np.uint8)
+    large = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()
     Image.fromarray(large, mode="L").save(buffer, format="PNG")
     return buffer.getvalue()
@@ -42,7 +86,7 @@ def plot_digit(image: np.ndarray, label: int | None = None, ax=None) -> Figure:
         figure, ax = plt.subplots(figsize=(2.5, 2.5), layout="constrained")
     else:
         figure = ax.figure
-    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     if label is not None:
@@ -70,7 +114,7 @@ def plot_digits(
     for ax in axes.flat:
         ax.axis("off")
     for ax, index in zip(axes.flat[: len(indices)], indices, strict=True):
-        ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+        ax.imshow(images[index], cmap=DIGIT_COLORMAP, vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(f"#{index}: {labels[index]}", fontsize=9)
     return _finish(figure)
 
@@ -79,7 +123,7 @@ def plot_pixel_values(image: np.ndarray, label: int | None = None) -> Figure:
     """Show a digit's 784 pixel values, each written in its own cell of the 28x28 grid."""
     image = check_digit(image)
     figure, ax = plt.subplots(figsize=(11, 11), layout="constrained")
-    ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255, interpolation="nearest")
     for row in range(IMAGE_SIZE):
         for column in range(IMAGE_SIZE):
             value = int(image[row, column])
@@ -91,7 +135,7 @@ def plot_pixel_values(image: np.ndarray, label: int | None = None) -> Figure:
                     ha="center",
                     va="center",
                     fontsize=6,
-                    color="white" if value > 127 else "black",
+                    color="black" if value > 127 else "white",  # dark text on bright ink
                 )
     ax.set_xticks(range(0, IMAGE_SIZE, 4))
     ax.set_yticks(range(0, IMAGE_SIZE, 4))
@@ -116,14 +160,20 @@ def plot_class_balance(**labels_by_part: np.ndarray) -> Figure:
         shares = counts / max(counts.sum(), 1)
         offset = (position - (len(labels_by_part) - 1) / 2) * width
         bars = ax.bar(
-            np.arange(NUM_CLASSES) + offset, shares * 100, width, label=f"{name} ({counts.sum():,})"
+            np.arange(NUM_CLASSES) + offset,
+            shares * 100,
+            width,
+            label=f"{name} ({counts.sum():,})",
+            color=SERIES_COLORS[position % len(SERIES_COLORS)],
+            hatch=SERIES_HATCHES[position % len(SERIES_HATCHES)],
+            edgecolor="white",  # the hatch lines, a second cue besides the colour
         )
         ax.bar_label(bars, labels=[f"{count}" for count in counts], fontsize=7)
     ax.set_xticks(range(NUM_CLASSES))
     ax.set_xlabel("digit")
     ax.set_ylabel("share of images (%)")
     ax.set_title("How many images of each digit (count above each bar)")
-    ax.legend(loc="lower right")
+    figure.legend(loc="outside right upper")  # beside the bars, never over them
     ax.margins(y=0.15)
     return _finish(figure)
 
@@ -150,8 +200,8 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
                         (x + offset, 1 - side / 2 + offset),
                         side * 0.8,
                         side,
-                        facecolor="#9ecae1",
-                        edgecolor="#3182bd",
+                        facecolor=OKABE_ITO["sky blue"],
+                        edgecolor=OKABE_ITO["blue"],
                         linewidth=0.8,
                     )
                 )
@@ -163,8 +213,8 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
                     (x + 0.3, 1 - height / 2),
                     0.15,
                     height,
-                    facecolor="#fdae6b",
-                    edgecolor="#e6550d",
+                    facecolor=OKABE_ITO["orange"],
+                    edgecolor=OKABE_ITO["vermillion"],
                 )
             )
             text = f"{shape[0]} values"
@@ -179,8 +229,10 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
 
 
 # Light to medium shades only, so the black count stays readable in every cell.
-_MISTAKE_COLORS = [[0, "#fff5f0"], [1, "#f16a4c"]]
-_CORRECT_COLORS = [[0, "#e5f5e0"], [1, "#5ab769"]]
+_MISTAKE_COLORS = [[0, "#ffffff"], [1, MISTAKE_SHADE]]
+_CORRECT_COLORS = [[0, "#ffffff"], [1, CORRECT_SHADE]]
+#: The second cue of a correct cell, besides its colour: an outline.
+_DIAGONAL_OUTLINE = OKABE_ITO["blue"]
 
 
 def _cell_texts(matrix: np.ndarray, shares: np.ndarray, normalize: str | None) -> list[list[str]]:
@@ -198,8 +250,9 @@ def plot_confusion_matrix(
     """An interactive Plotly heatmap of a confusion matrix.
 
     Rows are the actual digits (top to bottom), columns the predicted ones. Every cell
-    shows its count (or share); correct answers, on the diagonal, are green, mistakes
-    red; hovering a cell says what it counts in words.
+    shows its count (or share); correct answers, on the diagonal, are blue and outlined,
+    mistakes orange; hovering a cell says what it counts in words. Zooming is off, so a
+    finger on a phone scrolls the page rather than zooming the matrix.
 
     Args:
         matrix: counts from `confusion_matrix`, rows = actual, columns = predicted.
@@ -275,17 +328,34 @@ def plot_confusion_matrix(
     )
     kind = {
         None: "counts",
-        "true": "share of each actual digit (rows sum to 100%)",
-        "pred": "share of each predicted digit (columns sum to 100%)",
+        "true": "% of each actual digit",
+        "pred": "% of each predicted digit",
     }[normalize]
+    notes = {None: [], "true": ["each row sums to 100%"], "pred": ["each column sums to 100%"]}
+    notes = [*notes[normalize], "blue, outlined: correct; orange: mistakes"]
+    # Short lines, so that the title fits the chart on a phone too
+    # (tests/ui/test_plotly_layout.py measures it).
+    default_title = f"Confusion matrix: {kind}" + "".join(
+        f"<br><span style='font-size:12px'>{note}</span>" for note in notes
+    )
     figure.update_layout(
-        title=title or f"Confusion matrix: {kind}. Diagonal (green) = correct",
+        # At the top of the chart, clear of the axis title below it at any width.
+        title=dict(
+            text=title or default_title,
+            x=0.5,
+            xanchor="center",
+            yref="container",
+            y=1,
+            yanchor="top",
+            pad=dict(t=12),
+        ),
         xaxis=dict(
             title=dict(text="Predicted"),
             tickmode="array",
             tickvals=digits,
             side="top",
             constrain="domain",
+            fixedrange=True,
         ),
         yaxis=dict(
             title=dict(text="Actual"),
@@ -293,11 +363,25 @@ def plot_confusion_matrix(
             tickvals=digits,
             autorange="reversed",
             scaleanchor="x",
+            fixedrange=True,
         ),
+        dragmode=False,
+        shapes=[
+            dict(
+                type="rect",
+                x0=digit - 0.5,
+                x1=digit + 0.5,
+                y0=digit - 0.5,
+                y1=digit + 0.5,
+                line=dict(color=_DIAGONAL_OUTLINE, width=2),
+                layer="above",
+            )
+            for digit in digits
+        ],
         width=560,
         height=600,
         plot_bgcolor="white",
-        margin=dict(t=110, l=70, r=20, b=20),
+        margin=dict(t=120, l=70, r=20, b=20),
     )
     return figure
 
@@ -312,17 +396,26 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
     values = shares if normalize else matrix
     size = len(matrix)
     texts = _cell_texts(matrix, shares, normalize)
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.patches import Rectangle
+
     figure, ax = plt.subplots(figsize=(6.5, 6), layout="constrained")
     diagonal = np.eye(size, dtype=bool)
     off = np.ma.masked_where(diagonal, values)
     on = np.ma.masked_where(~diagonal, values)
-    ax.imshow(off, cmap="Reds", vmin=0, vmax=max(off.max(), 1e-9) if off.count() else 1)
-    ax.imshow(on, cmap="Greens", vmin=0, vmax=max(values.max(), 1e-9))
+    mistakes = LinearSegmentedColormap.from_list("mistakes", ["#ffffff", MISTAKE_SHADE])
+    correct = LinearSegmentedColormap.from_list("correct", ["#ffffff", CORRECT_SHADE])
+    ax.imshow(off, cmap=mistakes, vmin=0, vmax=max(off.max(), 1e-9) if off.count() else 1)
+    ax.imshow(on, cmap=correct, vmin=0, vmax=max(values.max(), 1e-9))
+    for digit in range(size):  # the second cue of a correct cell: an outline
+        ax.add_patch(
+            Rectangle(
+                (digit - 0.5, digit - 0.5), 1, 1, fill=False, edgecolor=_DIAGONAL_OUTLINE, lw=2
+            )
+        )
     for actual in range(size):
         for predicted in range(size):
-            # White text on the darkest cells of each colour scale, black elsewhere.
-            scale = on if actual == predicted else off
-            dark = values[actual, predicted] > 0.6 * max(scale.max(), 1e-9)
+            # Every shade is light, so black text reads in every cell.
             ax.text(
                 predicted,
                 actual,
@@ -330,7 +423,7 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
                 ha="center",
                 va="center",
                 fontsize=8,
-                color="white" if dark else "black",
+                color="black",
             )
     ax.set_xticks(range(size))
     ax.set_yticks(range(size))
@@ -338,28 +431,44 @@ def plot_confusion_matrix_static(matrix: np.ndarray, normalize: str | None = Non
     ax.xaxis.tick_top()
     ax.set_xlabel("Predicted")
     ax.set_ylabel("Actual")
-    ax.set_title("Diagonal (green) = correct, red = mistakes", fontsize=10, pad=10)
+    ax.set_title("Outlined diagonal (blue) = correct, orange = mistakes", fontsize=10, pad=10)
     return _finish(figure)
 
 
 def plot_per_class_accuracy(matrix: np.ndarray) -> Figure:
-    """Bar chart of each digit's accuracy (recall): the share of its images read correctly."""
+    """Dot plot of each digit's accuracy (recall): the share of its images read correctly.
+
+    Dots, not bars: a dot is read by its position, so the axis may zoom in on the range where
+    the digits differ; a bar would be read by its length, which only means something from 0.
+    """
     from .checks import check_matrix
 
     matrix = check_matrix(matrix)
     totals = matrix.sum(axis=1)
     accuracy = np.divide(np.diag(matrix), totals, out=np.zeros(len(matrix)), where=totals > 0)
-    figure, ax = plt.subplots(figsize=(8, 3), layout="constrained")
-    bars = ax.bar(range(len(matrix)), accuracy * 100, color="#31a354")
-    ax.bar_label(bars, labels=[f"{value:.1%}" for value in accuracy], fontsize=8)
     overall = np.trace(matrix) / max(matrix.sum(), 1)
-    ax.axhline(overall * 100, color="gray", linestyle="--", label=f"all digits: {overall:.1%}")
-    ax.set_ylim(max(0, accuracy.min() * 100 - 10), 101)
+    figure, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+    ax.axhline(overall * 100, color="gray", linestyle="--", linewidth=1)
+    ax.plot(range(len(matrix)), accuracy * 100, "o", color=CORRECT_COLOR, markersize=8)
+    for digit, value in enumerate(accuracy):
+        ax.annotate(
+            f"{value:.1%}",
+            (digit, value * 100),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    low = min(accuracy.min(), overall) * 100
+    ax.set_ylim(low - max(1.0, 0.15 * (100 - low)), 100 + max(0.5, 0.15 * (100 - low)))
+    ax.set_xlim(-0.6, len(matrix) - 0.4)
     ax.set_xticks(range(len(matrix)))
+    ax.grid(axis="y", alpha=0.3)
     ax.set_xlabel("actual digit")
     ax.set_ylabel("accuracy (%)")
-    ax.set_title("Accuracy per digit: share of each digit's images read correctly")
-    ax.legend(loc="lower right")
+    ax.set_title(
+        f"Accuracy per digit (dots) and over all digits (dashed line: {overall:.1%})",
+    )
     return _finish(figure)
 
 
@@ -372,7 +481,8 @@ def plot_mistakes(
     columns: int = 6,
 ) -> Figure:
     """A gallery of mistakes: each image with its actual and predicted digit and the
-    model's ten probabilities as bars (red: the wrong guess, green: the right digit)."""
+    model's ten probabilities as bars (blue: the right digit; hatched orange: the wrong
+    guess)."""
     from .checks import check_probabilities
 
     images, true_labels = check_images(images, true_labels, labels_name="true_labels")
@@ -399,31 +509,39 @@ def plot_mistakes(
         row, column = divmod(position, columns)
         image_ax, bar_ax = axes[2 * row, column], axes[2 * row + 1, column]
         actual, guess = int(true_labels[index]), int(predicted_labels[index])
-        image_ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=255)
+        image_ax.imshow(images[index], cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
         image_ax.set_title(
             f"#{index}: actual {actual}\npredicted {guess} ({probabilities[index, guess]:.0%})",
             fontsize=8,
         )
-        colors = ["#bbbbbb"] * NUM_CLASSES
-        colors[guess], colors[actual] = "#de2d26", "#31a354"
+        colors = [OTHER_COLOR] * NUM_CLASSES
+        hatches = [""] * NUM_CLASSES
+        colors[guess], colors[actual] = MISTAKE_COLOR, CORRECT_COLOR
+        hatches[guess] = "////"  # the second cue of the wrong guess, besides its colour
         bar_ax.axis("on")
-        bar_ax.bar(range(NUM_CLASSES), probabilities[index], color=colors)
+        bar_ax.bar(
+            range(NUM_CLASSES), probabilities[index], color=colors, hatch=hatches, edgecolor="white"
+        )
         bar_ax.set_ylim(0, 1)
         bar_ax.set_xticks(range(NUM_CLASSES))
         bar_ax.tick_params(labelsize=6)
         bar_ax.set_yticks([])
+    figure.suptitle(
+        "Bars: the model's ten probabilities. Blue: the right digit; hatched orange: its guess",
+        fontsize=9,
+    )
     return _finish(figure)
 
 
 def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
     """Test accuracy against training time, one line per recipe, from a stored benchmark."""
     target = target if target is not None else results.get("target", 0.99)
-    figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-    for label, rows in results["recipes"].items():
+    figure, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    for position, (label, rows) in enumerate(results["recipes"].items()):
         seconds = [row["seconds"] for row in rows]
         accuracy = [100 * row["accuracy"] for row in rows]
         name = re.sub(r"^\([a-z+]+\)\s*", "", label)  # stored labels start "(a) ", "(b+) ", ...
-        ax.plot(seconds, accuracy, "o-", label=name, markersize=4)
+        ax.plot(seconds, accuracy, label=name, markersize=5, **series_style(position))
     ax.axhline(100 * target, color="gray", linestyle="--", linewidth=1)
     ax.text(ax.get_xlim()[1], 100 * target, f" {target:.0%}", va="center", color="gray")
     ax.set_ylim(97, 100)
@@ -431,7 +549,7 @@ def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("Test accuracy on the official MNIST test set against training time")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    figure.legend(loc="outside lower center", ncols=2)  # below the axes, never over a line
     return _finish(figure)
 
 
@@ -451,24 +569,36 @@ def plot_drawing_and_prediction(
     figure, axes = plt.subplots(
         1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]}, layout="constrained"
     )
-    # The drawing as it looked on the pad (dark ink); the prepared digit as the model sees
-    # it: white ink on black, like every MNIST image.
-    for ax, image, title, colormap in (
-        (axes[0], drawn, "as drawn", "gray_r"),
-        (axes[1], prepared, "prepared: what the\nmodel sees", "gray"),
+    # Both as pixel values (white ink on black, like every MNIST image): the drawing as it
+    # came from the pad, and prepared the MNIST way, as the model sees it.
+    for ax, image, title in (
+        (axes[0], drawn, "as drawn"),
+        (axes[1], prepared, "prepared: what the\nmodel sees"),
     ):
-        ax.imshow(image, cmap=colormap, vmin=0, vmax=255, interpolation="nearest")
+        ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    guess = int(np.argmax(probabilities))
-    colors = ["#bbbbbb"] * NUM_CLASSES
-    colors[guess] = "#3182bd"
-    axes[2].bar(range(NUM_CLASSES), probabilities, color=colors)
-    axes[2].set_xticks(range(NUM_CLASSES))
-    axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"probabilities: reads {guess}", fontsize=9)
+    _probability_bars(axes[2], probabilities)
     return _finish(figure)
+
+
+def _probability_bars(ax, probabilities: np.ndarray) -> None:
+    """Ten probabilities as bars; the digit read is blue and labelled with its probability
+    (the label is the second cue, besides the colour)."""
+    guess = int(np.argmax(probabilities))
+    colors = [OTHER_COLOR] * NUM_CLASSES
+    colors[guess] = CORRECT_COLOR
+    bars = ax.bar(range(NUM_CLASSES), probabilities, color=colors)
+    ax.bar_label(
+        bars,
+        labels=[f"{p:.0%}" if d == guess else "" for d, p in enumerate(probabilities)],
+        fontsize=8,
+    )
+    ax.set_xticks(range(NUM_CLASSES))
+    ax.set_ylim(0, 1.15)
+    ax.set_yticks([0, 0.5, 1])
+    ax.set_title(f"probabilities: reads {guess}", fontsize=9)
 
 
 def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Figure:
@@ -489,12 +619,20 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
     )
     for ax in axes.flat:
         ax.axis("off")
+    # One colour scale per layer, shared by its rows before and after training, so that the
+    # two can be compared square by square.
+    limits = {}
+    for _, name, stack in rows:
+        limits[name] = max(limits.get(name, 0.0), float(np.abs(stack).max()))
     for row, (when, name, stack) in enumerate(rows):
-        limit = np.abs(stack).max() or 1
+        limit = limits[name] or 1
         for column, kernel in enumerate(stack):
             axes[row, column].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes[row, 0].set_title(f"{name}, {when}", fontsize=8, loc="left")
-    figure.suptitle("Filters (red: positive weights, blue: negative)", fontsize=10)
+    figure.suptitle(
+        "Filters (red: positive weights, blue: negative; one colour scale per layer)",
+        fontsize=10,
+    )
     return _finish(figure)
 
 
@@ -506,7 +644,7 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
     grid = figure.add_gridspec(1 + len(maps), columns, height_ratios=[2.2] + [1] * len(maps))
     third = columns // 3
     ax = figure.add_subplot(grid[0, :third])
-    ax.imshow(image, cmap="gray", vmin=0, vmax=255)  # as the model sees it: white on black
+    ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
     ax.set_title(f"the digit (label {label})", fontsize=9)
     ax.axis("off")
     ax = figure.add_subplot(grid[0, third : 2 * third])
@@ -514,21 +652,21 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
     ax.set_title("saliency: pixels that sway the answer", fontsize=9)
     ax.axis("off")
     ax = figure.add_subplot(grid[0, 2 * third :])
-    guess = int(np.argmax(probabilities))
-    colors = ["#bbbbbb"] * NUM_CLASSES
-    colors[guess] = "#3182bd"
-    ax.bar(range(NUM_CLASSES), probabilities, color=colors)
-    ax.set_xticks(range(NUM_CLASSES))
-    ax.set_ylim(0, 1)
-    ax.set_title(f"probabilities: reads {guess}", fontsize=9)
+    _probability_bars(ax, np.asarray(probabilities))
     for row, (name, stack) in enumerate(maps.items(), start=1):
+        top = float(stack.max()) or 1.0  # one colour scale per layer: a dark map found little
         for index in range(stack.shape[-1]):
             ax = figure.add_subplot(grid[row, index])
-            ax.imshow(stack[..., index], cmap="viridis")
+            ax.imshow(stack[..., index], cmap="viridis", vmin=0, vmax=top)
             ax.axis("off")
             if index == 0:
                 size = "x".join(str(d) for d in stack.shape[:2])
                 ax.set_title(f"{name} ({size}, {stack.shape[-1]} maps)", fontsize=8, loc="left")
+    figure.suptitle(
+        "One digit through the CNN. Below, its feature maps: bright where a filter found its "
+        "pattern (one colour scale per row)",
+        fontsize=9,
+    )
     return _finish(figure)
 
 
@@ -560,11 +698,13 @@ def plot_weight_sharing(
     limit = np.abs(conv_filter).max() or 1
     axes[1].imshow(conv_filter, cmap="RdBu_r", vmin=-limit, vmax=limit)
     axes[1].set_title(f"convolution: one\n{size}x{size} filter ({conv_filter.size} weights)")
-    axes[2].imshow(image, cmap="gray", vmin=0, vmax=255)
+    axes[2].imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
     for row in range(0, positions, step):
         for column in range(0, positions, step):
             axes[2].add_patch(
-                Rectangle((column - 0.5, row - 0.5), size, size, fill=False, color="#ff7f0e", lw=1)
+                Rectangle(
+                    (column - 0.5, row - 0.5), size, size, fill=False, color=MISTAKE_SHADE, lw=1
+                )
             )
     axes[2].set_title(
         f"the same {conv_filter.size} weights used at\nall {positions} x "
@@ -576,8 +716,116 @@ def plot_weight_sharing(
     return _finish(figure)
 
 
-#: Okabe-Ito colours (colour-blind safe) for right and wrong answers; a hatch marks wrong too.
-_RIGHT, _WRONG = "#009E73", "#D55E00"
+def plot_receptive_fields(image: np.ndarray, sizes: dict[str, int], corner: int = 6) -> Figure:
+    """Draw, on a digit, the square of pixels one value of each layer sees.
+
+    Args:
+        image: a (28, 28) digit, drawn as the model sees it.
+        sizes: the receptive field's width in pixels, by layer name, e.g. {"conv1": 5}.
+        corner: row and column of the squares' top-left pixel.
+    """
+    from matplotlib.patches import Rectangle
+
+    image = check_digit(image)
+    if not sizes:
+        raise ValueError("sizes is empty: give at least one layer, e.g. {'conv1': 5}.")
+    figure, ax = plt.subplots(figsize=(5.2, 3.8), layout="constrained")
+    ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
+    # Bright colours that stand out on black and on white ink, each with its own line style.
+    colors = [OKABE_ITO[name] for name in ("yellow", "sky blue", "orange", "reddish purple")]
+    for position, (name, size) in enumerate(sizes.items()):
+        ax.add_patch(
+            Rectangle(
+                (corner - 0.5, corner - 0.5),
+                size,
+                size,
+                fill=False,
+                color=colors[position % len(colors)],
+                linestyle=SERIES_LINESTYLES[position % len(SERIES_LINESTYLES)],
+                lw=2,
+                label=f"{name}: {size} x {size}",
+            )
+        )
+    ax.set_title("Receptive field of one value", fontsize=10)
+    ax.axis("off")
+    figure.legend(loc="outside right center", fontsize=8, title="one value after")
+    return _finish(figure)
+
+
+#: Okabe & Ito's colour-blind-safe colours (orange, sky blue, bluish green, blue, vermilion,
+#: reddish purple), one per model in `plot_robustness`, each paired with its own marker.
+_MODEL_STYLES = tuple(
+    zip(
+        (
+            OKABE_ITO[name]
+            for name in (
+                "orange",
+                "sky blue",
+                "bluish green",
+                "blue",
+                "vermillion",
+                "reddish purple",
+            )
+        ),
+        ("o", "s", "^", "D", "v", "P"),
+        strict=True,
+    )
+)
+
+
+def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figure:
+    """Accuracy of each model on each change of the test digits, from a stored benchmark.
+
+    One row per change (plain digits first, the pad's drawings last), one marker per model
+    (its own colour and shape), and for each model a dotted line 3 points below its plain
+    accuracy: a marker left of its model's line misses the robustness target.
+
+    Args:
+        results: what `load_benchmark_results("robustness")` returns.
+        models: the names of the models to show, in this order; all of them when None.
+    """
+    if not isinstance(results, dict) or not {"changes", "models"} <= set(results):
+        raise ValueError(
+            "results must be the stored robustness benchmark, e.g. "
+            "mnist_cnn.load_benchmark_results('robustness'), with 'changes' and 'models'."
+        )
+    stored = {row["name"]: row for row in results["models"]}
+    names = list(stored) if models is None else list(models)
+    unknown = [name for name in names if name not in stored]
+    if unknown or not names:
+        raise ValueError(
+            f"models must be names of stored models ({', '.join(map(repr, stored))}), "
+            f"got {unknown or names!r}."
+        )
+    if len(names) > len(_MODEL_STYLES):
+        raise ValueError(f"at most {len(_MODEL_STYLES)} models fit one chart, got {len(names)}.")
+    rows = ["plain test digits", *results["changes"].values()]
+    drop = results.get("target_drop", 3.0)
+    figure, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4), layout="constrained")
+    offsets = np.linspace(-0.25, 0.25, len(names)) if len(names) > 1 else [0.0]
+    lowest = 100.0
+    for name, (colour, marker), offset in zip(names, _MODEL_STYLES, offsets, strict=False):
+        row = stored[name]
+        accuracy = 100 * np.array([row["plain"], *(row["changes"][k] for k in results["changes"])])
+        lowest = min(lowest, accuracy.min())
+        positions = np.arange(len(rows)) + offset
+        ax.plot(accuracy, positions, linestyle="none", marker=marker, color=colour, label=name)
+        ax.plot(
+            [accuracy[0] - drop] * 2,
+            [-0.5, len(rows) - 0.5],
+            linestyle=":",
+            color=colour,
+            linewidth=1.2,
+        )
+    ax.set_yticks(range(len(rows)), rows)
+    ax.invert_yaxis()  # plain digits at the top
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(max(0.0, np.floor(lowest / 5) * 5 - 2), 100.5)
+    ax.set_xlabel(f"accuracy (%); dotted: {drop:g} points below the model's plain accuracy")
+    ax.set_title("How well each model reads digits that differ from MNIST")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8)
+    return _finish(figure)
 
 
 def plot_confidence(probabilities: np.ndarray, true_labels: np.ndarray) -> Figure:
@@ -596,8 +844,8 @@ def plot_confidence(probabilities: np.ndarray, true_labels: np.ndarray) -> Figur
     bins = np.linspace(0, 1, 21)
     figure, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharex=True, layout="constrained")
     for ax, chosen, name, colour, hatch in (
-        (axes[0], right, "right answers", _RIGHT, None),
-        (axes[1], ~right, "mistakes", _WRONG, "//"),
+        (axes[0], right, "right answers", CORRECT_COLOR, None),
+        (axes[1], ~right, "mistakes", MISTAKE_COLOR, "//"),
     ):
         count = int(chosen.sum())
         weights = np.full(count, 100 / count) if count else None
@@ -654,11 +902,16 @@ def plot_top_activations(
         axes[number, 0].set_ylabel(f"filter {number}", fontsize=8)
         for place in range(top):
             ax = axes[number, place + 1]
-            ax.imshow(images[indices[number, place]], cmap="gray", vmin=0, vmax=255)
+            ax.imshow(images[indices[number, place]], cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
             row, column = positions[number, place] + offset
             ax.add_patch(
                 Rectangle(
-                    (column - 0.5, row - 0.5), size, size, fill=False, color="#E69F00", lw=1.5
+                    (column - 0.5, row - 0.5),
+                    size,
+                    size,
+                    fill=False,
+                    color=OKABE_ITO["orange"],
+                    lw=1.5,
                 )
             )
     for ax in axes.flat:
@@ -688,7 +941,7 @@ def plot_occlusion(
     ):
         image = check_digit(image)
         drops = np.asarray(drops, dtype=float)
-        axes[row, 0].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[row, 0].imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
         axes[row, 0].set_title(f"read as {digit}", fontsize=9)
         axes[row, 1].imshow(saliency, cmap="hot", vmin=0, vmax=1)
         axes[row, 1].set_title("saliency (bright: sways it)", fontsize=9)

@@ -201,6 +201,8 @@ def load_model(path: str | os.PathLike | None = None):
             f"no saved model at {path}. Train and save one first: run notebook "
             f"03_train_the_cnn.ipynb, or `python -m mnist_cnn train --output {path}`."
         )
+    # Saved models may hold the augmentation layers and the smoothed loss: register them.
+    from . import augmentation, training  # noqa: F401
     from ._tensorflow import keras
 
     try:

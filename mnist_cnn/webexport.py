@@ -40,6 +40,21 @@ BOOK_DIGITS = 2_000
 
 FORMAT = "mnist-cnn-weights/1"
 
+#: Layers that leave one image as it is when the model predicts: a reshape that only adds
+#: the channel axis, dropout, and the augmentation layers (active only while training; see
+#: `build_cnn` and mnist_cnn/augmentation.py). `export_weights` leaves them out.
+INFERENCE_NO_OPS = (
+    "InputLayer",
+    "Reshape",
+    "Dropout",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomStrokeThickness",
+    "RandomElasticDistortion",
+    "RandomGaps",
+)
+
 
 def book_mode() -> bool:
     """True while `make book` executes the notebooks (`MNIST_CNN_BOOK=1`)."""
@@ -63,7 +78,8 @@ def export_weights(model) -> dict:
     Each layer becomes one entry of `layers`, in order: `rescale`, `conv2d` (kernel of shape
     (height, width, in channels, filters), as Keras stores it), `maxpool`, `flatten` and
     `dense` (kernel of shape (inputs, units)). Arrays are little-endian float32, base64.
-    Layers that do nothing at inference (reshape, dropout, random shifts) are left out.
+    Layers that do nothing at inference (`INFERENCE_NO_OPS`: reshape, dropout, the random
+    augmentation layers) are left out.
 
     Raises:
         ValueError: the model is not a 28x28-image-to-10-probabilities model with finite
@@ -77,7 +93,7 @@ def export_weights(model) -> dict:
         kind = type(layer).__name__
         config = layer.get_config()
         weights = [np.asarray(w, dtype=np.float32) for w in layer.get_weights()]
-        if kind in ("Reshape", "Dropout", "RandomTranslation", "RandomRotation", "InputLayer"):
+        if kind in INFERENCE_NO_OPS:
             continue  # no effect on one image at inference
         if kind == "Rescaling":
             if np.ndim(config["offset"]) or np.ndim(config["scale"]):

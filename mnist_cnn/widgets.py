@@ -25,13 +25,20 @@ RUN_TO_EXPLORE = (
 )
 
 
-def _show_figure(output: widgets.Output, figure) -> None:
-    """Replace what `output` shows with `figure`, without a flicker."""
+#: Controls are at most this wide, and never wider than the page (a phone is ~360 px).
+CONTROL_LAYOUT = {"width": "420px", "max_width": "100%"}
+#: Rows of widgets wrap onto the next line when the page is narrow.
+WRAPPING_ROW = {"flex_flow": "row wrap", "align_items": "flex-start", "max_width": "100%"}
+
+
+def _show_figure(output: widgets.Output, figure, description: str = "") -> None:
+    """Replace what `output` shows with `figure`, without a flicker. `description` says in
+    words what the figure shows: the static book uses it as the picture's alt text."""
     from IPython.display import display
 
     with output:
         output.clear_output(wait=True)
-        display(figure)
+        display(figure, metadata={"image/png": {"alt": description}} if description else None)
 
 
 class DigitBrowser(widgets.VBox):
@@ -61,10 +68,15 @@ class DigitBrowser(widgets.VBox):
             max=last,
             description="Index",
             continuous_update=True,
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(**CONTROL_LAYOUT),
         )
+        # No visible label beside the slider's: the tooltip names the box for a screen reader.
         self.number_box = widgets.BoundedIntText(
-            value=index, min=0, max=last, layout=widgets.Layout(width="90px")
+            value=index,
+            min=0,
+            max=last,
+            tooltip="Index: type a number",
+            layout=widgets.Layout(width="90px"),
         )
         # A kernel-side link, so the two stay in step in tests and in every front end;
         # in the book, a link in the page instead.
@@ -73,9 +85,11 @@ class DigitBrowser(widgets.VBox):
         self.image = widgets.Image(format="png", width=280, height=280)
         self.label = widgets.HTML()
         self.slider.observe(self._show, names="value")
-        controls = widgets.HBox([self.slider, self.number_box])
+        controls = widgets.HBox(
+            [self.slider, self.number_box], layout=widgets.Layout(**WRAPPING_ROW)
+        )
         caption = widgets.HTML(f"Select an index from 0 to {last:,}.")
-        shown = widgets.HBox([self.image, self.label])
+        shown = widgets.HBox([self.image, self.label], layout=widgets.Layout(**WRAPPING_ROW))
         if in_book:
             caption.value += (
                 f" This page holds the first {last + 1:,} of the {len(images):,} digits; "
@@ -160,7 +174,7 @@ class MistakesBrowser(widgets.VBox):
         self.pair = widgets.Dropdown(
             options=options or [("no mistakes", None)],
             description="Mistakes:",
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(**CONTROL_LAYOUT),
         )
         self.gallery = widgets.Output()
         self.shown: list[int] = []
@@ -197,7 +211,12 @@ class MistakesBrowser(widgets.VBox):
         figure = plot_mistakes(
             self.images, self.true_labels, self.predicted_labels, self.probabilities, self.shown
         )
-        _show_figure(self.gallery, figure)
+        _show_figure(
+            self.gallery,
+            figure,
+            f"Test images of a {actual} that the model read as {predicted}, each with its ten "
+            f"probabilities as bars.",
+        )
 
 
 def mistakes_browser(images, true_labels, predicted_labels, probabilities) -> MistakesBrowser:
@@ -216,11 +235,15 @@ def _drawing_pad_class():
         """A 28x28 grid to draw a digit on with the mouse, shown `scale` times larger.
 
         `pixels` holds the 784 values (0-255, white ink on black, row by row); `image`
-        gives them as a (28, 28) uint8 array. The Clear button empties the grid.
+        gives them as a (28, 28) uint8 array. The Clear button empties the grid. From the
+        keyboard, the arrow keys move a pen and Space puts it down or lifts it; one button
+        per digit in `samples` loads that digit, so the pad works without drawing too.
         """
 
         _esm = Path(__file__).parent / "static" / "drawing_pad.js"
         pixels = traitlets.List(traitlets.Int(), default_value=[0] * 784).tag(sync=True)
+        samples = traitlets.Bytes(b"").tag(sync=True)  # N digits, uint8, 784 bytes each
+        sample_labels = traitlets.Bytes(b"").tag(sync=True)  # their N labels, one byte each
         scale = traitlets.Int(10).tag(sync=True)
         brush = traitlets.Float(1.2).tag(sync=True)  # pen radius, in grid cells
         # With no kernel (the static book), the pad reads drawings itself with these
@@ -243,9 +266,29 @@ def _drawing_pad_class():
     return DrawingPad
 
 
-def drawing_pad(scale: int = 10):
-    """A widget to draw a digit with the mouse (see `DrawingPad`)."""
-    return _drawing_pad_class()(scale=scale)
+def drawing_pad(scale: int = 10, samples: tuple[np.ndarray, np.ndarray] | None = None):
+    """A widget to draw a digit with the mouse or the keyboard (see `DrawingPad`).
+
+    Args:
+        scale: how many screen pixels each of the 28x28 pixels takes.
+        samples: `(images, labels)` the pad offers one button each to load, e.g. one test
+            digit of each class; none when None.
+    """
+    pad = _drawing_pad_class()(scale=scale)
+    if samples is not None:
+        images, labels = check_images(*samples, labels_name="sample labels")
+        pad.samples = np.ascontiguousarray(images).tobytes()
+        pad.sample_labels = np.asarray(labels, dtype=np.uint8).tobytes()
+    return pad
+
+
+def one_of_each_digit() -> tuple[np.ndarray, np.ndarray]:
+    """The first MNIST test image of each digit 0-9: samples for the drawing pad."""
+    from .data import load_mnist
+
+    _, (images, labels) = load_mnist()
+    first = [int(np.flatnonzero(labels == digit)[0]) for digit in range(10)]
+    return images[first], labels[first]
 
 
 class DigitReader(widgets.HBox):
@@ -261,21 +304,25 @@ class DigitReader(widgets.HBox):
         probabilities: the last 10 probabilities, or None.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, samples: tuple[np.ndarray, np.ndarray] | None = None):
         from .drawing import predict_digit, preprocess_drawing
 
         check_model(model)
         self.model = model
         self._predict, self._prepare = predict_digit, preprocess_drawing
-        self.pad = drawing_pad()
+        self.pad = drawing_pad(samples=one_of_each_digit() if samples is None else samples)
         self.prediction = widgets.HTML()
         self.prediction.add_class("mnist-cnn-prediction")
         self.pictures = widgets.Output()
         self.prepared = None
         self.probabilities = None
         self.pad.observe(self._read, names="pixels")
+        # Beside the pad while there is room (the pictures shrink to fit), below it on a phone.
         side = widgets.VBox(
-            [self.prediction, self.pictures], layout=widgets.Layout(margin="0 0 0 20px")
+            [self.prediction, self.pictures],
+            layout=widgets.Layout(
+                margin="0 0 0 20px", flex="1 1 360px", min_width="300px", max_width="100%"
+            ),
         )
         if book_mode():  # no kernel to read drawings: the pad runs the CNN itself
             import json
@@ -283,9 +330,9 @@ class DigitReader(widgets.HBox):
             from .webexport import export_weights
 
             self.pad.weights = json.dumps(export_weights(model), separators=(",", ":"))
-            super().__init__([self.pad])
+            super().__init__([self.pad], layout=widgets.Layout(**WRAPPING_ROW))
         else:
-            super().__init__([self.pad, side])
+            super().__init__([self.pad, side], layout=widgets.Layout(**WRAPPING_ROW))
         self._read()
 
     def _read(self, change=None) -> None:
@@ -306,12 +353,23 @@ class DigitReader(widgets.HBox):
             f"({self.probabilities[digit]:.0%})</div>"
         )
         figure = plot_drawing_and_prediction(self.pad.image, self.prepared, self.probabilities)
-        _show_figure(self.pictures, figure)
+        _show_figure(
+            self.pictures,
+            figure,
+            f"The drawing, as drawn and as prepared the MNIST way, and the ten probabilities: "
+            f"it reads {digit}.",
+        )
 
 
-def digit_reader(model) -> DigitReader:
-    """A drawing pad whose digit `model` reads as you draw (see `DigitReader`)."""
-    return DigitReader(model)
+def digit_reader(model, samples: tuple[np.ndarray, np.ndarray] | None = None) -> DigitReader:
+    """A drawing pad whose digit `model` reads as you draw (see `DigitReader`).
+
+    Args:
+        model: a trained CNN from `build_cnn`.
+        samples: `(images, labels)` the pad offers buttons to load; by default the first MNIST
+            test image of each digit.
+    """
+    return DigitReader(model, samples)
 
 
 class InsideBrowser(widgets.VBox):
@@ -340,7 +398,7 @@ class InsideBrowser(widgets.VBox):
             max=len(images) - 1,
             description="Index",
             continuous_update=False,
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(**CONTROL_LAYOUT),
         )
         self.figure_output = widgets.Output()
         self.shown_index: int | None = None
@@ -364,7 +422,13 @@ class InsideBrowser(widgets.VBox):
         _, saliency = self._saliency(self.model, image)
         probabilities = np.asarray(self.model(image[None].astype(np.float32), training=False))[0]
         figure = plot_inside(image, int(self.labels[index]), self.maps, probabilities, saliency)
-        _show_figure(self.figure_output, figure)
+        guess = int(np.argmax(probabilities))
+        _show_figure(
+            self.figure_output,
+            figure,
+            f"Digit #{index} (label {int(self.labels[index])}), read as {guess}: its saliency "
+            f"map, its ten probabilities and its feature maps after each layer.",
+        )
         self.shown_index = index
 
 

@@ -52,9 +52,16 @@ def test_every_preset_builds_a_model_with_ten_outputs():
 
 
 def test_the_tutorial_preset_is_the_tutorial_cnn():
-    from mnist_cnn import build_cnn
+    import dataclasses
+
+    from mnist_cnn import CNNConfig, build_cnn
+    from mnist_cnn.config import TUTORIAL_AUGMENTATION
 
     assert build_cnn(PRESETS["tutorial"].model).count_params() == 5_994
+    # The CNN's defaults are the tutorial's CNN; the preset adds augmentation, nothing else.
+    without_augmentation = {name: 0.0 for name in TUTORIAL_AUGMENTATION}
+    assert dataclasses.replace(PRESETS["tutorial"].model, **without_augmentation) == CNNConfig()
+    assert all(getattr(PRESETS["tutorial"].model, name) > 0 for name in TUTORIAL_AUGMENTATION)
 
 
 def test_evaluating_a_missing_model_is_one_line_and_status_1(tmp_path, capsys):
@@ -187,6 +194,9 @@ def test_ctrl_c_keeps_the_old_model_and_exits_130(tmp_path, when):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as in a terminal: a test run in the background (e.g. `cmd &` in a script)
+        # would hand down SIGINT ignored, and Python then keeps ignoring it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         if isinstance(when, float):

@@ -115,8 +115,10 @@ def test_static_figures_draw():
     static = mnist_cnn.plot_confusion_matrix_static(matrix, normalize="true")
     assert static.axes[0].get_xlabel() == "Predicted" and static.axes[0].get_ylabel() == "Actual"
     assert len(static.axes[0].texts) == 100
-    bars = mnist_cnn.plot_per_class_accuracy(matrix)
-    assert len(bars.axes[0].patches) == 10
+    dots = mnist_cnn.plot_per_class_accuracy(matrix)
+    (drawn,) = [line for line in dots.axes[0].lines if line.get_marker() == "o"]
+    recall = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
+    np.testing.assert_allclose(drawn.get_ydata(), 100 * recall)  # one dot per digit, its recall
 
 
 def test_the_mistakes_browser_reacts_to_a_new_pair():

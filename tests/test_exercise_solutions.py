@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_notebooks
 
+from conftest import run_notebooks
 from mnist_cnn.exercises import Exercise, ex01, ex02, ex03, ex04, ex05, ex06
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"

@@ -1,8 +1,10 @@
-"""No two text labels of a package figure overlap.
+"""No two text labels of a package figure overlap, and no legend covers data.
 
 Every matplotlib figure function of `mnist_cnn.plots` is drawn with typical data; every
 text that is actually drawn (titles, axis labels, tick labels, legends, bar labels,
-annotations) is measured on the canvas, and no two may intersect.
+annotations) is measured on the canvas, and no two may intersect. Every legend is measured
+too: it may not cover a bar, a line's points or an image. (The Plotly figures are measured
+in a browser: tests/ui/test_plotly_layout.py.)
 """
 
 from __future__ import annotations
@@ -42,6 +44,37 @@ def drawn_texts(figure: Figure) -> list[tuple[Text, object]]:
         Text.draw = original
     renderer = figure.canvas.get_renderer()
     return [(text, text.get_window_extent(renderer)) for text in drawn]
+
+
+def _intersect(box1, box2, tolerance: float = 1.0) -> bool:
+    width = min(box1.x1, box2.x1) - max(box1.x0, box2.x0)
+    height = min(box1.y1, box2.y1) - max(box1.y0, box2.y0)
+    return width > tolerance and height > tolerance
+
+
+def legends_over_data(figure: Figure) -> list[str]:
+    """Legends (of an axes or of the figure) that cover a bar, a line's point or an image."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    legends = list(figure.legends) + [ax.get_legend() for ax in figure.axes if ax.get_legend()]
+    found = []
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in figure.axes:
+            for patch in ax.patches:
+                if patch.get_visible() and _intersect(box, patch.get_window_extent(renderer)):
+                    found.append(f"legend covers a {type(patch).__name__}")
+            for line in ax.lines:
+                points = line.get_transform().transform(line.get_xydata())
+                if any(box.contains(x, y) for x, y in points):
+                    found.append(f"legend covers a point of line {line.get_label()!r}")
+            for image in ax.images:
+                if _intersect(box, image.get_window_extent(renderer)):
+                    found.append("legend covers an image")
+    return found
 
 
 def overlaps(figure: Figure, tolerance: float = 1.0) -> list[str]:
@@ -112,6 +145,11 @@ def figure_cases(sample):
             ),
         ],
         "plot_layer_shapes": [lambda: plots.plot_layer_shapes(table)],
+        "plot_receptive_fields": [
+            lambda: plots.plot_receptive_fields(
+                images[0], {"conv1": 5, "pool1": 6, "conv2": 14, "pool2": 16}
+            )
+        ],
         "plot_confusion_matrix_static": [
             lambda: plots.plot_confusion_matrix_static(matrix),
             lambda: plots.plot_confusion_matrix_static(matrix * 50),
@@ -124,6 +162,9 @@ def figure_cases(sample):
         ],
         "plot_time_to_accuracy": [
             lambda: plots.plot_time_to_accuracy(mnist_cnn.load_benchmark_results())
+        ],
+        "plot_robustness": [
+            lambda: plots.plot_robustness(mnist_cnn.load_benchmark_results("robustness"))
         ],
         "plot_drawing_and_prediction": [
             lambda: plots.plot_drawing_and_prediction(
@@ -183,6 +224,24 @@ def test_no_two_texts_overlap(name, sample):
         assert isinstance(figure, Figure)
         assert drawn_texts(figure), f"{name} drew no text at all"
         assert not overlaps(figure), f"{name}: " + "; ".join(overlaps(figure))
+
+
+@pytest.mark.parametrize("name", matplotlib_figure_functions())
+def test_no_legend_covers_data(name, sample):
+    for make in figure_cases(sample)[name]:
+        figure = make()
+        assert not legends_over_data(figure), f"{name}: " + "; ".join(legends_over_data(figure))
+
+
+def test_the_check_catches_a_legend_over_bars():
+    """The check itself: a legend inside a full bar chart must be reported."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(range(10), np.full(10, 100), label="tall bars")
+    ax.legend(loc="center")
+    plt.close(figure)
+    assert legends_over_data(figure)
 
 
 def test_the_check_catches_overlapping_titles():

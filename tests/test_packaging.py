@@ -193,6 +193,27 @@ def test_unsupported_pythons_are_refused_at_install_and_by_make_py():
     assert "no TensorFlow release" in make.python_problem((3, 14, 0))
 
 
+def colab_versions() -> dict[str, str]:
+    """{name: version} of Colab's packages, as .ci/colab-stack.txt records them."""
+    lines = (ROOT / ".ci" / "colab-stack.txt").read_text(encoding="utf-8").splitlines()
+    pins = [Requirement(line) for line in lines if line and not line.startswith("#")]
+    return {pin.name.lower(): str(pin.specifier).removeprefix("==") for pin in pins}
+
+
+def test_the_core_requirements_accept_colabs_own_versions():
+    """So the notebooks' setup cell installs nothing over Colab's TensorFlow, Keras, numpy
+    or ipywidgets (Colab's front end renders ipywidgets 7 only)."""
+    colab = colab_versions()
+    assert colab["ipywidgets"].startswith("7."), "Colab's record should hold ipywidgets 7"
+    for line in PYPROJECT["project"]["dependencies"]:
+        requirement = Requirement(line)
+        name = requirement.name.lower()
+        if name in colab:
+            assert colab[name] in requirement.specifier, f"{line} would replace Colab's {name}"
+    lab = [Requirement(line) for line in PYPROJECT["project"]["optional-dependencies"]["lab"]]
+    assert any(r.name == "ipywidgets" and "8.1" in str(r.specifier) for r in lab)
+
+
 def test_the_version_is_written_once():
     assert "version" not in PYPROJECT["project"]
     assert PYPROJECT["project"]["dynamic"] == ["version"]
@@ -225,7 +246,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_the_lowest_constraints_pin_every_bound():
     pins = lowest_constraints.lowest_pins()
-    assert pins["tensorflow"] == "2.16" and pins["keras"] == "3.0"
+    assert pins["tensorflow"] == "2.16" and pins["keras"] == "3.5"
     bounded = [r for r in lowest_constraints.requirements() if r.specifier and not r.marker]
     assert set(pins) >= {r.name for r in bounded}
 
@@ -238,5 +259,6 @@ def test_binder_builds_a_supported_python_and_installs_the_project():
     assert f"{version}.0" in SpecifierSet(PYPROJECT["project"]["requires-python"])
     post_build = ROOT / "binder" / "postBuild"
     assert 'pip install --no-cache-dir -e ".[lab]"' in post_build.read_text(encoding="utf-8")
+    assert "make.install_settings(pathlib.Path(sys.prefix))" in post_build.read_text("utf-8")
     if sys.platform != "win32":
         assert post_build.stat().st_mode & 0o111, "postBuild must be executable"

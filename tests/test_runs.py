@@ -143,10 +143,11 @@ def test_training_again_after_a_cosine_run_starts_a_fresh_schedule(sample):
     model = build_cnn(seed=0)
     first, second = RateAtStart(), RateAtStart()
     quiet(model, images, labels, epochs=2, schedule="cosine", callbacks=[first])
-    assert first.start == pytest.approx(3e-3) and first.end == pytest.approx(0, abs=1e-9)
+    peak = TrainingConfig().learning_rate
+    assert first.start == pytest.approx(peak) and first.end == pytest.approx(0, abs=1e-9)
     before = model.get_weights()
     history = quiet(model, images, labels, epochs=1, schedule="cosine", callbacks=[second])
-    assert second.start == pytest.approx(3e-3)  # not 0: the weights move again
+    assert second.start == pytest.approx(peak)  # not 0: the weights move again
     assert any(not np.allclose(a, b) for a, b in zip(model.get_weights(), before, strict=True))
     assert history.config.epochs == 1 and history.stopped is None
 
@@ -424,6 +425,7 @@ def test_the_smoothed_curve_is_debiased():
 TF_IMPORT_INTERRUPTED = """
 import os, signal, sys, threading
 sys.path.insert(0, {root!r})
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal or a kernel
 threading.Timer({delay}, os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
     import mnist_cnn._tensorflow
@@ -436,6 +438,7 @@ print("again:", mnist_cnn.build_cnn(seed=0).count_params())
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is sent differently on Windows")
 @pytest.mark.parametrize("delay", [0.2, 0.8, 1.6, 2.4])
 def test_ctrl_c_while_tensorflow_is_imported_then_again_works(delay):
     """Ctrl-C part way through the TensorFlow import is held until the import ends (a cut-off

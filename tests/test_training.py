@@ -72,12 +72,14 @@ def test_the_callback_records_every_epoch_headless(small_split):
     assert frames.figures, "the chart was never drawn"
     final = frames.figures[-1]
     names = {trace["name"] for trace in final["data"]}
+    best = int(np.argmin(history.history["val_loss"])) + 1
     assert names == {
         "training, per batch (smoothed)",
         "training, per epoch",
         "validation, per epoch",
+        f"lowest validation loss: epoch {best}",
     }
-    assert len(final["data"]) == 6  # three traces for loss, three for accuracy
+    assert len(final["data"]) == 7  # three traces for loss, three for accuracy, the best epoch
     # The chart grew while training ran, not only at the end.
     sizes = [len(figure["data"][0]["x"]) for figure in frames.figures]
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1]

@@ -1,11 +1,9 @@
-"""Print a pip constraints file that pins every dependency to its lowest declared version.
+"""The project's declared requirements and their lower bounds, read from pyproject.toml.
 
-    python tools/lowest_constraints.py > lowest.txt
-    python -m pip install -c lowest.txt -e ".[lab,test]"
-
-CI's lowest-versions job does this, so the `>=` bounds in pyproject.toml are tested, not
-guessed. Requirements whose environment markers do not apply to this Python and platform
-are left out; so are those without a lower bound.
+tests/test_packaging.py builds its stub wheels from these. The lowest-versions job itself
+(`make test-lowest`) lets uv resolve the real floor (`uv pip compile --resolution
+lowest-direct`): pinning each package to `==X.*` installed the newest patch of each line, not
+the lowest version, and left the versions of the packages they bring in to chance.
 """
 
 from __future__ import annotations
@@ -42,14 +40,3 @@ def lowest_pins(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
         if lowest:
             pins[requirement.name] = lowest[0]
     return pins
-
-
-def main() -> int:
-    print("# Lowest declared versions, from pyproject.toml (tools/lowest_constraints.py)")
-    for name, version in sorted(lowest_pins().items()):
-        print(f"{name}=={version}.*")  # the lowest release line: tensorflow 2.16 is 2.16.1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -222,6 +222,18 @@ export function forward(layers, image) {
 }
 // (end of the forward pass)
 
+// The pad draws pixel values as brightness, as every picture of the series does: white ink on
+// black. It can be used with a mouse, a finger or a pen, and from the keyboard: the arrow keys
+// move a cursor, Space puts the pen down or lifts it, Delete clears; buttons load MNIST test
+// digits (the trait `samples`), so that it is usable without drawing at all.
+const KEYS_HELP = "Keyboard: Tab to the pad, arrow keys move the pen, Space puts it down or lifts it, Delete clears.";
+
+function bytesOf(view) {
+  if (!view) return new Uint8Array(0);
+  if (view instanceof ArrayBuffer) return new Uint8Array(view);
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
 function render({ model, el }) {
   const scale = model.get("scale");
   const container = document.createElement("div");
@@ -229,12 +241,41 @@ function render({ model, el }) {
   const canvas = document.createElement("canvas");
   canvas.width = SIZE * scale;
   canvas.height = SIZE * scale;
-  canvas.style.cssText = "border: 1px solid #888; cursor: crosshair; touch-action: none; display: block;";
+  canvas.tabIndex = 0;
+  canvas.setAttribute("role", "application");
+  canvas.setAttribute("aria-label", `Drawing pad, ${SIZE} by ${SIZE} pixels. ${KEYS_HELP}`);
+  canvas.style.cssText = "border: 1px solid #888; cursor: crosshair; touch-action: none; display: block; max-width: 100%;";
+  const buttons = document.createElement("div");
+  buttons.className = "mnist-cnn-pad-buttons";
+  buttons.style.cssText = "display: flex; flex-wrap: wrap; gap: 4px; align-items: center; margin-top: 6px; max-width: " + SIZE * scale + "px;";
   const clear = document.createElement("button");
   clear.textContent = "Clear";
   clear.className = "jupyter-button mnist-cnn-clear";
-  clear.style.marginTop = "6px";
-  container.append(canvas, clear);
+  buttons.append(clear);
+  const sampleBytes = bytesOf(model.get("samples"));
+  const sampleLabels = bytesOf(model.get("sample_labels"));
+  const sampleButtons = [];
+  if (sampleBytes.length >= SIZE * SIZE) {
+    const intro = document.createElement("span");
+    intro.textContent = "or load a test digit:";
+    intro.style.cssText = "font-size: 13px; margin: 0 2px 0 8px;";
+    buttons.append(intro);
+    for (let i = 0; i < Math.floor(sampleBytes.length / (SIZE * SIZE)); i++) {
+      const button = document.createElement("button");
+      const label = sampleLabels.length > i ? sampleLabels[i] : i;
+      button.textContent = String(label);
+      button.className = "jupyter-button mnist-cnn-sample";
+      button.setAttribute("aria-label", `Load test digit ${label}`);
+      button.style.cssText = "min-width: 28px; padding: 0 6px;";
+      sampleButtons.push([button, i]);
+      buttons.append(button);
+    }
+  }
+  const help = document.createElement("div");
+  help.className = "mnist-cnn-pad-help";
+  help.textContent = KEYS_HELP;
+  help.style.cssText = "font-size: 12px; margin-top: 4px; max-width: " + SIZE * scale + "px; opacity: 0.8;";
+  container.append(canvas, buttons, help);
   el.append(container);
   const reader = model.get("weights") ? makeReader(model, container) : null;
 
@@ -242,18 +283,27 @@ function render({ model, el }) {
   let pixels = new Float32Array(SIZE * SIZE);
   const incoming = model.get("pixels");
   if (incoming && incoming.length === SIZE * SIZE) pixels = Float32Array.from(incoming);
+  const pen = { row: 13, column: 13, down: false, shown: false };
 
   function draw() {
-    context.fillStyle = "#fff";
+    context.fillStyle = "#000";
     context.fillRect(0, 0, canvas.width, canvas.height);
     for (let row = 0; row < SIZE; row++) {
       for (let column = 0; column < SIZE; column++) {
-        const value = pixels[row * SIZE + column];
+        const value = Math.round(pixels[row * SIZE + column]);
         if (value > 0) {
-          const shade = Math.round(255 - value);
-          context.fillStyle = `rgb(${shade},${shade},${shade})`;
+          context.fillStyle = `rgb(${value},${value},${value})`;
           context.fillRect(column * scale, row * scale, scale, scale);
         }
+      }
+    }
+    if (pen.shown) {  // the keyboard's cursor: an orange square, filled while the pen is down
+      context.strokeStyle = "#E69F00";
+      context.lineWidth = 2;
+      context.strokeRect(pen.column * scale + 1, pen.row * scale + 1, scale - 2, scale - 2);
+      if (pen.down) {
+        context.fillStyle = "rgba(230,159,0,0.5)";
+        context.fillRect(pen.column * scale + 3, pen.row * scale + 3, scale - 6, scale - 6);
       }
     }
   }
@@ -305,7 +355,7 @@ function render({ model, el }) {
     send(false);
   }
   canvas.addEventListener("pointerdown", (event) => {
-    drawing = true; last = null;
+    drawing = true; last = null; pen.shown = false;
     canvas.setPointerCapture(event.pointerId);
     stroke(event);
   });
@@ -313,7 +363,41 @@ function render({ model, el }) {
   const end = () => { if (drawing) { drawing = false; last = null; send(true); } };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  clear.addEventListener("click", () => { pixels.fill(0); draw(); send(true); });
+  function clearAll() { pixels.fill(0); draw(); send(true); }
+  clear.addEventListener("click", clearAll);
+  sampleButtons.forEach(([button, i]) => button.addEventListener("click", () => {
+    pixels = Float32Array.from(sampleBytes.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE));
+    draw();
+    send(true);
+  }));
+
+  // The keyboard: a pen that moves by one pixel and inks where it goes while it is down.
+  // The cursor shows when the pad is reached with the keyboard, not when a mouse clicks it.
+  canvas.addEventListener("focus", () => { pen.shown = canvas.matches(":focus-visible"); draw(); });
+  canvas.addEventListener("blur", () => { pen.shown = false; pen.down = false; draw(); });
+  canvas.addEventListener("keydown", (event) => {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const ink = () => paint((pen.column + 0.5) * scale, (pen.row + 0.5) * scale);
+    if (event.key in moves) {
+      const [down, right] = moves[event.key];
+      pen.row = Math.min(SIZE - 1, Math.max(0, pen.row + down));
+      pen.column = Math.min(SIZE - 1, Math.max(0, pen.column + right));
+      if (pen.down) ink();
+    } else if (event.key === " " || event.key === "Enter") {
+      pen.down = !pen.down;
+      if (pen.down) ink();
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      pixels.fill(0);
+    } else if (event.key === "Escape") {
+      pen.down = false;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    pen.shown = true;
+    draw();
+    send(true);
+  });
   model.on("change:pixels", () => {
     const values = model.get("pixels");
     if (!drawing && values && values.length === SIZE * SIZE) { pixels = Float32Array.from(values); draw(); }
@@ -327,21 +411,26 @@ function render({ model, el }) {
 function makeReader(model, container) {
   const layers = decodeNetwork(JSON.parse(model.get("weights")));
   const minExtent = model.get("min_extent");
-  container.style.cssText = "display: flex; gap: 20px; align-items: flex-start;";
+  container.style.cssText = "display: flex; flex-wrap: wrap; gap: 12px 20px; align-items: flex-start;";
   const pad = document.createElement("div");
   pad.append(...container.childNodes);
   const side = document.createElement("div");
   side.className = "mnist-cnn-pad-reading";
   const text = document.createElement("div");
   text.className = "mnist-cnn-pad-reading-text";
+  text.setAttribute("aria-live", "polite");  // a screen reader says what the pad reads
   text.style.cssText = "font-size: 24px; margin-bottom: 8px;";
   const prepared = document.createElement("canvas");
   prepared.width = prepared.height = SIZE;
+  prepared.setAttribute("role", "img");
+  prepared.setAttribute("aria-label", "The drawing prepared the MNIST way: what the CNN sees");
   prepared.style.cssText = "width: 112px; height: 112px; image-rendering: pixelated; border: 1px solid #888; background: #000;";
   const caption = document.createElement("div");
-  caption.style.cssText = "font-size: 12px; color: #555; margin: 2px 0 10px;";
+  caption.style.cssText = "font-size: 12px; opacity: 0.8; margin: 2px 0 10px;";
   caption.textContent = "prepared the MNIST way (what the CNN sees)";
   const bars = document.createElement("div");
+  bars.setAttribute("role", "img");
+  bars.setAttribute("aria-label", "The ten probabilities, as bars");
   bars.style.cssText = "display: flex; align-items: flex-end; gap: 4px; height: 110px;";
   const columns = [];
   for (let digit = 0; digit < 10; digit++) {
@@ -356,7 +445,7 @@ function makeReader(model, container) {
     columns.push(bar);
   }
   const note = document.createElement("div");
-  note.style.cssText = "font-size: 12px; color: #555; margin-top: 8px; max-width: 300px;";
+  note.style.cssText = "font-size: 12px; opacity: 0.8; margin-top: 8px; max-width: 300px;";
   note.textContent = "Read in your browser by the trained CNN (its 5,994 weights are in this page).";
   side.append(text, prepared, caption, bars, note);
   container.replaceChildren(pad, side);
@@ -384,9 +473,11 @@ function makeReader(model, container) {
     side.dataset.probabilities = JSON.stringify(probabilities);
     columns.forEach((bar, digit) => {
       bar.style.height = `${Math.round(90 * probabilities[digit])}px`;
-      bar.style.background = digit === guess ? "#3182bd" : "#bbb";
+      bar.style.background = digit === guess ? "#0072B2" : "#bbb";  // the series' palette
       bar.title = `${digit}: ${(100 * probabilities[digit]).toFixed(1)}%`;
     });
+    bars.setAttribute("aria-label", "Probabilities: " + probabilities.map(
+      (p, digit) => `${digit}: ${Math.round(100 * p)}%`).join(", "));
   };
 }
 

@@ -11,11 +11,11 @@ import shutil
 import time
 
 import pytest
-from conftest import save_picture
 from notebook_page import open_notebook, output_texts, plotly_bundles, run_all, wait_until_done
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import mnist_cnn
+from conftest import save_picture
 
 pytestmark = pytest.mark.ui
 OUTPUT = ".jp-OutputArea-output"
