@@ -271,13 +271,15 @@ def _check_own_cnn(*, model, history) -> str:
     measured = (
         f"{accuracy:.2%} on the checker's {plural(int(unseen.sum()), 'held image')} (target "
         f"{TARGET_ACCURACY:.1%}), {parameters:,} parameters (at most {MAX_PARAMETERS:,}), "
-        f"{seconds:.0f} s of training (at most {MAX_SECONDS:.0f} s)"
+        f"{seconds:.1f} s of training (at most {MAX_SECONDS:.0f} s)"
     )
     missed = []
     if parameters > MAX_PARAMETERS:
+        largest = max(model.layers, key=lambda layer: layer.count_params())
         missed.append(
-            "too many parameters: the Dense layer after Flatten usually holds most of them; "
-            "fewer filters in the last convolution, or one more pooling, shrink it"
+            f"too many parameters: your largest layer, {largest.name}, holds "
+            f"{largest.count_params():,} of them; fewer filters, a smaller kernel, or one more "
+            "pooling before Flatten (which shrinks the Dense layer after it) cut them"
         )
     if seconds > MAX_SECONDS:
         missed.append("too slow: fewer epochs, larger batches, or fewer filters in the first layer")
@@ -288,7 +290,8 @@ def _check_own_cnn(*, model, history) -> str:
             "augmentation (shift, zoom) may help"
         )
     if missed:
-        raise Wrong(f"{measured}. " + "; ".join(missed).capitalize() + ".")
+        said = "; ".join(missed)  # str.capitalize would lowercase the names in it
+        raise Wrong(f"{measured}. {said[0].upper()}{said[1:]}.")
     return f"{measured}: every target met. Compare your choices with the tutorial CNN's."
 
 
@@ -368,8 +371,9 @@ e1 = Exercise(
     "experiment",
     None,
     _check_own_cnn,
-    hint="Most of the tutorial CNN's 5,994 parameters sit in its last Dense layer (256 inputs x "
-    "10). Batch normalisation (CNNConfig(batch_norm=True)) lets a small model learn fast at a "
+    hint="See where the parameters sit: for layer in my_model.layers: print(layer.name, "
+    "layer.count_params()). 3x3 filters cost about a third of 5x5 ones, so you can afford more of "
+    "them. Batch normalisation (CNNConfig(batch_norm=True)) lets a small model learn fast at a "
     "high learning rate; a one-cycle schedule and a few more epochs do the rest. Keep an eye "
     "on history.seconds.",
     solution="""
