@@ -175,6 +175,15 @@ def test_the_notebook_states_the_checkers_targets():
     assert f"{ex05.TARGET_ACCURACY:.1%} right" in opening
 
 
+def test_the_solutions_model_fits_the_parameter_budget_its_explanation_states():
+    code = ex05.e1.solution_code.split("my_history")[0]  # build the model, do not train it
+    space = {"mnist_cnn": mnist_cnn, "SEED": 0}
+    exec(code, space)
+    parameters = space["my_model"].count_params()
+    assert parameters <= ex05.MAX_PARAMETERS
+    assert f"({parameters:,} parameters)" in ex05.e1.explanation
+
+
 def test_the_hint_nudges_and_the_solution_is_not_in_it():
     assert "build_cnn" not in ex05.e1.hint_text and "train(" not in ex05.e1.hint_text
     assert "my_model = mnist_cnn.build_cnn" in ex05.e1.solution_code

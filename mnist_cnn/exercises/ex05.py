@@ -24,8 +24,13 @@ IMAGE = Keyword("image", "image", "the digit the saliency cell used")
 
 
 #: The targets of the "build your own CNN" challenge: accuracy on the checker's own held
-#: images, at most this many parameters, trained in at most this many seconds.
-TARGET_ACCURACY = 0.985
+#: images, at most this many parameters, trained in at most this many seconds. Issue 16
+#: suggested 98.5%; on 2 CPU cores no run from the sample's 8,000 training images reached it
+#: within a minute (measured on the held images, seeds 0-1: the tutorial CNN 97.1%; 16-24
+#: 3x3 filters with batch normalisation 97.5-97.8%, 98.2% with shifts; the solution below
+#: 98.2-98.5% in 23-30 s, 98.2-98.4% with 20 epochs in 38-43 s), so the target is 98.0%:
+#: a point above the tutorial CNN, reached by several designs.
+TARGET_ACCURACY = 0.98
 MAX_PARAMETERS = 10_000
 MAX_SECONDS = 60.0
 #: The checker's validation split: MNIST training images outside the notebooks' sample
@@ -372,22 +377,29 @@ e1 = Exercise(
     None,
     _check_own_cnn,
     hint="See where the parameters sit: for layer in my_model.layers: print(layer.name, "
-    "layer.count_params()). 3x3 filters cost about a third of 5x5 ones, so you can afford more of "
-    "them. Batch normalisation (CNNConfig(batch_norm=True)) lets a small model learn fast at a "
-    "high learning rate; a one-cycle schedule and a few more epochs do the rest. Keep an eye "
-    "on history.seconds.",
+    "layer.count_params()). 3x3 filters cost about a third of 5x5 ones, and a third "
+    "convolution block (padding='same' leaves room for it) shrinks what the Dense layer "
+    "reads. Batch normalisation (batch_norm=True) lets a small model learn fast at a high "
+    "learning rate, and random shifts and zooms (shift=..., zoom=...) give 8,000 images more "
+    "variety. Keep an eye on my_history.seconds.",
     solution="""
     my_model = mnist_cnn.build_cnn(
-        mnist_cnn.CNNConfig(filters=(16, 24), kernel_size=3, batch_norm=True), seed=SEED
+        mnist_cnn.CNNConfig(
+            filters=(8, 16, 32), kernel_size=3, padding="same", batch_norm=True,
+            shift=0.1, zoom=0.1,
+        ),
+        seed=SEED,
     )
     my_history = mnist_cnn.train(
-        my_model, train_images, train_labels, epochs=10, batch_size=64, learning_rate=0.01,
+        my_model, train_images, train_labels, epochs=15, batch_size=128, learning_rate=0.02,
         schedule="one_cycle", validation_fraction=0,
     )
     """,
-    explanation="One of many answers. Small 3x3 filters cost few weights, batch normalisation "
-    "keeps training steady at a high learning rate, and the one-cycle schedule ends with small "
-    "steps that settle the weights.",
+    explanation="One of many answers (8,946 parameters). Three blocks of small 3x3 filters see "
+    "as far as two of 5x5 ones for fewer weights and leave a 3x3 map for the Dense layer; "
+    "batch normalisation keeps training steady at a high learning rate; random shifts and "
+    "zooms make the 8,000 images go further; the one-cycle schedule ends with small steps "
+    "that settle the weights.",
     keywords=(
         Keyword("model", "my_model", "the CNN you built and trained", answer=True),
         Keyword("history", "my_history", "what mnist_cnn.train returned", answer=True),
