@@ -1,5 +1,6 @@
-"""The experiments of notebooks 05 and 06, judged from the learner's own runs: real models and
-the History objects `mnist_cnn.train` returns (no mocks), a right run, wrong runs and nonsense.
+"""The experiment of notebook 05 (build your own CNN), judged from the learner's own run: real
+models and the History objects `mnist_cnn.train` returns (no mocks), a right run, wrong runs and
+nonsense; and the claim ex01's challenge now computes (the closest pairs of averages).
 
 Training to the real targets takes a minute; here the runs are small (a few thousand images, 1-3
 epochs) and the targets are lowered with monkeypatch where a right run is needed, so the
@@ -187,3 +188,29 @@ def test_the_solutions_model_fits_the_parameter_budget_its_explanation_states():
 def test_the_hint_nudges_and_the_solution_is_not_in_it():
     assert "build_cnn" not in ex05.e1.hint_text and "train(" not in ex05.e1.hint_text
     assert "my_model = mnist_cnn.build_cnn" in ex05.e1.solution_code
+
+
+# ---- ex01.challenge: the pairs of closest averages are computed, not typed ---------------
+
+
+def test_ex01_challenge_names_the_closest_averages_of_the_learners_sample():
+    from mnist_cnn.exercises import ex01
+
+    # Digit d is drawn as a flat image of brightness level[d] (two images averaging to it), so
+    # the distance of two averages is 28 * |level difference|: 1-2 closest, then 0-1, then 0-2.
+    level = [0, 10, 12, 40, 70, 100, 130, 160, 190, 250]
+    labels = np.repeat(np.arange(10), 2)
+    images = np.stack(
+        [
+            np.full((28, 28), level[d] + (1 if k else -1) * (d > 0))
+            for d in range(10)
+            for k in (0, 1)
+        ]
+    ).astype(np.uint8)
+    space = {"np": np}
+    exec(ex01.challenge.solution_code, space)
+    result = ex01.challenge.check(space["average_digit"], images=images, labels=labels)
+    assert result.status == CORRECT, result
+    assert (
+        "the most alike on your sample are 1 and 2, then 0 and 1, then 0 and 2." in result.message
+    )
