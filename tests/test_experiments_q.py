@@ -76,6 +76,10 @@ def test_the_accuracy_is_measured_on_the_held_images(small_run, monkeypatch):
     result = ex05.e1.check(model=model, history=history)
     assert result.status == INCORRECT and "Not accurate enough" in result.message, result
     assert f"{accuracy:.2%}" in result.message
+    # The ideas come from the run: the tutorial CNN trained with one_cycle and a 10% split.
+    assert "validation_fraction=0" in result.message and "batch_norm=True" in result.message
+    assert "shift=" in result.message and "a third convolution block" in result.message
+    assert "schedule='one_cycle'" not in result.message
     monkeypatch.setattr(ex05, "TARGET_ACCURACY", accuracy - 0.001)  # just reached
     assert ex05.e1.check(model=model, history=history).status == CORRECT
 
@@ -214,3 +218,29 @@ def test_ex01_challenge_names_the_closest_averages_of_the_learners_sample():
     assert (
         "the most alike on your sample are 1 and 2, then 0 and 1, then 0 and 2." in result.message
     )
+
+
+def test_the_ideas_for_more_accuracy_are_the_ones_the_run_did_not_try(easy_targets, monkeypatch):
+    config = mnist_cnn.CNNConfig(
+        filters=(8, 16, 32), kernel_size=3, padding="same", batch_norm=True, shift=0.1
+    )
+    model = mnist_cnn.build_cnn(config, seed=0)
+    images, labels = mnist_cnn.load_sample(500, seed=0)
+    history = mnist_cnn.train(
+        model,
+        images,
+        labels,
+        epochs=1,
+        schedule="constant",
+        validation_fraction=0,
+        live_plot=False,
+        verbose=0,
+    )
+    monkeypatch.setattr(ex05, "TARGET_ACCURACY", 1.0)
+    result = ex05.e1.check(model=model, history=history)
+    assert result.status == INCORRECT, result
+    assert "more epochs or a one-cycle learning rate schedule (schedule='one_cycle') may" in (
+        result.message
+    )
+    for tried in ("validation_fraction=0", "batch_norm", "shift=", "third convolution"):
+        assert tried not in result.message

@@ -258,6 +258,29 @@ def _given_run(model, history):
     return model, max(float(seconds), float(record.seconds)), record
 
 
+def _ideas(model, history) -> str:
+    """What the learner's run did not try yet, read from their model and training config."""
+    from .._tensorflow import keras
+
+    config = getattr(history, "config", None)
+    kinds = [type(layer) for layer in model.layers]
+    ideas = ["more epochs"]
+    if config is None or config.schedule != "one_cycle":
+        ideas.append("a one-cycle learning rate schedule (schedule='one_cycle')")
+    if config is None or config.validation_fraction > 0:
+        ideas.append(
+            "validation_fraction=0 (learn from every image you give train(): the checker "
+            "holds its own)"
+        )
+    if keras.layers.BatchNormalization not in kinds:
+        ideas.append("batch normalisation (batch_norm=True)")
+    if not any(kind.__name__.startswith("Random") for kind in kinds):
+        ideas.append("random shifts and zooms (shift=..., zoom=...)")
+    if sum(issubclass(kind, keras.layers.Conv2D) for kind in kinds) < 3:
+        ideas.append("a third convolution block (padding='same' leaves room for it)")
+    return ", ".join(ideas[:-1]) + " or " + ideas[-1]
+
+
 def _check_own_cnn(*, model, history) -> str:
     from ..evaluation import predict
 
@@ -289,11 +312,7 @@ def _check_own_cnn(*, model, history) -> str:
     if seconds > MAX_SECONDS:
         missed.append("too slow: fewer epochs, larger batches, or fewer filters in the first layer")
     if accuracy < TARGET_ACCURACY:
-        missed.append(
-            "not accurate enough: more epochs, a one-cycle learning rate schedule, "
-            "validation_fraction=0 to learn from all 8,000 images, batch normalisation or "
-            "augmentation (shift, zoom) may help"
-        )
+        missed.append(f"not accurate enough: {_ideas(model, history)} may help")
     if missed:
         said = "; ".join(missed)  # str.capitalize would lowercase the names in it
         raise Wrong(f"{measured}. {said[0].upper()}{said[1:]}.")
