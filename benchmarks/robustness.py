@@ -192,7 +192,16 @@ def _baseline_presets() -> dict:
     from mnist_cnn.config import CNNConfig, Preset, TrainingConfig
 
     return {
-        "tutorial": Preset(CNNConfig(), TrainingConfig()),
+        "tutorial": Preset(
+            CNNConfig(shift=0.0, rotation=0.0, zoom=0.0, thickness=0.0),
+            TrainingConfig(
+                epochs=15,
+                batch_size=64,
+                learning_rate=3e-3,
+                schedule="constant",
+                steps_per_execution=1,
+            ),
+        ),
         "fast": Preset(
             CNNConfig(filters=(16, 32), name="fast_cnn"),
             TrainingConfig(

@@ -15,9 +15,9 @@ from .config import PRESETS, TrainingConfig, replace
 from .live_chart import LiveCurves
 from .split import SplitError, split_indices, train_test_split
 
-#: The attribute holding the optimizer `train()` compiled a model with; a model whose
-#: optimizer is another one was compiled by the learner, and keeps that compile.
-_OWN_OPTIMIZER = "_mnist_cnn_optimizer"
+#: The name `train()` gives the optimizers it compiles a model with (kept when the model is
+#: saved and loaded); a model with another optimizer was compiled by the learner, and keeps it.
+_OWN_OPTIMIZER = "mnist_cnn_train"
 #: The settings of a `TrainingConfig` that a learner's own compile replaces.
 _OPTIMIZER_SETTINGS = (
     "optimizer",
@@ -93,15 +93,17 @@ class NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
         if self.where is None and loss is not None and not math.isfinite(float(loss)):
+            # With steps_per_execution > 1, Keras reports every few batches only.
+            at = "at" if getattr(self.model, "steps_per_execution", 1) == 1 else "by"
             self.where = (
-                f"the loss became {float(loss)} at epoch {self._epoch + 1}, batch {batch + 1}"
+                f"the loss became {float(loss)} {at} epoch {self._epoch + 1}, batch {batch + 1}"
             )
             self.model.stop_training = True
 
 
 def _compiled_by_learner(model) -> bool:
     optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
-    return optimizer is not None and getattr(model, _OWN_OPTIMIZER, None) is not optimizer
+    return optimizer is not None and getattr(optimizer, "name", None) != _OWN_OPTIMIZER
 
 
 def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str]) -> None:
@@ -140,7 +142,7 @@ def _compile(model, config: TrainingConfig, steps: int) -> None:
     """A fresh optimizer for this run, its schedule spread over `steps` weight updates."""
     rate = learning_rate_schedule(config.schedule, config.learning_rate, steps)
     optimizer = keras.optimizers.get(
-        {"class_name": config.optimizer, "config": {"learning_rate": rate}}
+        {"class_name": config.optimizer, "config": {"learning_rate": rate, "name": _OWN_OPTIMIZER}}
     )
     model.compile(
         optimizer=optimizer,
@@ -152,7 +154,6 @@ def _compile(model, config: TrainingConfig, steps: int) -> None:
         metrics=["accuracy"],
         steps_per_execution=config.steps_per_execution,
     )
-    object.__setattr__(model, _OWN_OPTIMIZER, model.optimizer)  # untracked by Keras
 
 
 def _hold_out(images, labels, config: TrainingConfig):

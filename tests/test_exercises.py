@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import mnist_cnn
+from mnist_cnn.config import PRESETS
 from mnist_cnn.exercises import (
     CORRECT,
     INCORRECT,
@@ -457,6 +458,7 @@ def ex03_tables(keras_names, trained):
     _, run = trained  # a real History from mnist_cnn.train: the learner's own object
     run_best = int(np.argmin(run.history["val_loss"])) + 1
     stopping = keras.callbacks.EarlyStopping
+    EPOCHS = PRESETS["tutorial"].training.epochs  # noqa: N806  (the recipe ex03.q1 reads)
     return {
         "ex03.q1": (
             fit,
@@ -471,7 +473,7 @@ def ex03_tables(keras_names, trained):
                 right(1, "remaining 10", training_images=10, batch_size=64),
                 wrong(112, "round up"),
                 wrong(112.5, "whole batch"),
-                wrong(113 * 15, "all 15 epochs"),
+                wrong(113 * EPOCHS, f"all {EPOCHS} epochs"),
                 wrong(125, "validation images"),
                 wrong(113.4, "not a whole number"),
                 wrong("113", "text"),

@@ -188,3 +188,20 @@ def test_load_benchmark_results_names_the_benchmarks():
     assert "recipes" in mnist_cnn.load_benchmark_results()
     with pytest.raises(ValueError, match="name must be one of 'time_to_accuracy', 'robustness'"):
         mnist_cnn.load_benchmark_results("speed")
+
+
+def test_the_stored_rows_are_todays_presets_and_the_baseline_is_what_it_says():
+    """A row named after a preset was measured with that preset as it is now (a preset changed
+    after the run would make the chart describe another model), and each 'before:' row with
+    the benchmark's own baseline recipe."""
+    import dataclasses
+
+    results = mnist_cnn.load_benchmark_results("robustness")
+    baseline = robustness._baseline_presets()
+    for row in results["models"]:
+        preset = (baseline if row["name"].startswith("before: ") else mnist_cnn.PRESETS)[
+            row["preset"]
+        ]
+        as_stored = json.loads(json.dumps(dataclasses.asdict(preset)))
+        assert row["model"] == as_stored["model"], row["name"]
+        assert row["training"] == as_stored["training"], row["name"]

@@ -32,11 +32,11 @@ class Frames:
 
 
 def quiet_train(model, split, **settings):
-    """train() headless and silent on the small split's training part."""
+    """train() headless and silent on the small split's training part, one batch per step
+    (so callbacks see every batch)."""
     (train_images, train_labels), _ = split
-    return train(
-        model, train_images, train_labels, live_plot=False, verbose=0, **{"seed": 0, **settings}
-    )
+    settings = {"seed": 0, "steps_per_execution": 1, **settings}
+    return train(model, train_images, train_labels, live_plot=False, verbose=0, **settings)
 
 
 def test_tiny_training_beats_chance(small_split):
