@@ -1,11 +1,12 @@
-"""Look inside a trained CNN: its filters, the feature maps an image produces, a saliency map."""
+"""Look inside a trained CNN: its filters, the feature maps an image produces, the images that
+excite each filter most, a saliency map and an occlusion map."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._tensorflow import keras, tf
-from .checks import check_digit, check_model
+from .checks import IMAGE_SIZE, check_digit, check_images, check_model, check_positive_int
 
 
 def stages(model: keras.Model) -> list[keras.layers.Layer]:
@@ -94,3 +95,83 @@ def saliency_map(model: keras.Model, image: np.ndarray) -> tuple[int, np.ndarray
     gradient = np.abs(logit_gradient(model, image, digit))
     top = gradient.max()
     return digit, gradient / top if top > 0 else gradient
+
+
+def occlusion_map(model: keras.Model, image: np.ndarray, size: int = 4) -> tuple[int, np.ndarray]:
+    """How much covering each `size` x `size` square of the digit (setting it to 0, the
+    background) lowers the probability of the digit the model reads.
+
+    Saliency asks about a tiny change of every pixel; occlusion asks the model directly what
+    it reads when a part of the digit is missing. Notebook 05 asks the learner to write it.
+
+    Returns:
+        `(digit, drops)`: the digit read, and a (28 // size, 28 // size) array of the drop in
+        its probability for each square covered, one at a time (negative: covering helps).
+    """
+    check_model(model)
+    image = check_digit(image)
+    size = check_positive_int(size, "size")
+    if IMAGE_SIZE % size:
+        raise ValueError(
+            f"size must divide 28 so that the squares tile the image (1, 2, 4, 7, 14 or 28), "
+            f"got {size}."
+        )
+    squares = IMAGE_SIZE // size
+    probabilities = np.asarray(model(image[None].astype(np.float32), training=False))[0]
+    digit = int(np.argmax(probabilities))
+    covered = np.repeat(image[None], squares * squares, axis=0)
+    for number in range(squares * squares):
+        row, column = divmod(number, squares)
+        covered[number, row * size : (row + 1) * size, column * size : (column + 1) * size] = 0
+    after = np.asarray(model(covered.astype(np.float32), training=False))[:, digit]
+    return digit, (probabilities[digit] - after).reshape(squares, squares)
+
+
+def top_activations(
+    model: keras.Model, images: np.ndarray, layer: str = "conv1", top: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The images that excite each filter of a convolution most, and where.
+
+    Every image gets one score per filter: the largest value of that filter's feature map
+    (after its ReLU) anywhere in the image. The images with the highest scores show what
+    the filter responds to.
+
+    Args:
+        model: a CNN from `build_cnn()`.
+        images: (N, 28, 28) digits, N >= `top`.
+        layer: the name of a convolution layer, e.g. "conv1".
+        top: how many images to keep per filter.
+
+    Returns:
+        `(indices, positions, values)`: for every filter, the indices of its `top` images,
+        best first, shape (filters, top); the (row, column) in the feature map where each
+        responds most, shape (filters, top, 2); and the response there, shape (filters, top).
+    """
+    check_model(model)
+    images, _ = check_images(images)
+    top = check_positive_int(top, "top")
+    names = [item.name for item in model.layers if isinstance(item, keras.layers.Conv2D)]
+    if layer not in names:
+        raise ValueError(
+            f"layer must name a convolution of the model ({', '.join(map(repr, names))}), "
+            f"got {layer!r}."
+        )
+    if len(images) < top:
+        raise ValueError(f"top={top} needs at least {top} images, got {len(images)}.")
+    conv = model.get_layer(layer)
+    after_relu = (
+        conv.output
+        if conv.activation is keras.activations.relu
+        else keras.activations.relu(conv.output)
+    )
+    probe = keras.Model(model.inputs[0], after_relu)
+    maps = np.asarray(probe.predict(images, batch_size=512, verbose=0))  # (N, h, w, filters)
+    count, height, width, filters = maps.shape
+    flat = maps.reshape(count, height * width, filters)
+    scores = flat.max(axis=1)  # (N, filters)
+    where = flat.argmax(axis=1)
+    indices = np.argsort(-scores, axis=0, kind="stable")[:top].T  # (filters, top)
+    columns = np.arange(filters)[:, None]
+    best = where[indices, columns]
+    positions = np.stack([best // width, best % width], axis=-1)
+    return indices, positions, scores[indices, columns]

@@ -826,3 +826,162 @@ def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figur
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
     return _finish(figure)
+
+
+def plot_confidence(probabilities: np.ndarray, true_labels: np.ndarray) -> Figure:
+    """How sure the model is when it is right and when it is wrong: a histogram of the
+    probability it gives its own answer, one panel for right answers, one for mistakes.
+
+    Each bar is a share of its panel's answers, so the two panels compare although
+    mistakes are far fewer.
+    """
+    from .checks import check_probabilities
+
+    true_labels = check_labels(true_labels, "true_labels")
+    probabilities = check_probabilities(probabilities, count=len(true_labels))
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == true_labels
+    bins = np.linspace(0, 1, 21)
+    # One y scale for both panels (0-100% of each panel's answers): a bar as tall on the
+    # right as on the left holds the same share of its answers.
+    figure, axes = plt.subplots(
+        1, 2, figsize=(9, 3.2), sharex=True, sharey=True, layout="constrained"
+    )
+    for ax, chosen, name, colour, hatch in (
+        (axes[0], right, "right answers", CORRECT_COLOR, None),
+        (axes[1], ~right, "mistakes", MISTAKE_COLOR, "//"),
+    ):
+        count = int(chosen.sum())
+        weights = np.full(count, 100 / count) if count else None
+        ax.hist(
+            confidence[chosen], bins=bins, weights=weights, color=colour, hatch=hatch,
+            edgecolor="white" if hatch is None else "black", linewidth=0.5,
+        )  # fmt: skip
+        median = np.median(confidence[chosen]) if count else None
+        # 99.97% would print as 100.0%, a certainty the model never has.
+        middle = (
+            ""
+            if median is None
+            else ", median above 99.9%"
+            if median > 0.999
+            else f", median {median:.1%}"
+        )
+        images = "image" if count == 1 else "images"
+        ax.set_title(f"{name}: {count:,} {images}{middle}", fontsize=10)
+        ax.set_xlabel("probability the model gave its own answer")
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        ax.set_ylim(0, 100)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("share of these answers (%)")
+    figure.suptitle("How sure the model is when it is right and when it is wrong", fontsize=11)
+    return _finish(figure)
+
+
+def plot_top_activations(
+    images: np.ndarray,
+    filters: np.ndarray,
+    indices: np.ndarray,
+    positions: np.ndarray,
+    offset: int = 0,
+) -> Figure:
+    """For every filter of a layer: its weights, then the images that excite it most, each
+    with a square around the patch where it responds most (see `inside.top_activations`).
+
+    Args:
+        images: the (N, 28, 28) digits `indices` refer to, drawn white on black as the
+            model sees them.
+        filters: (filters, k, k) weights, e.g. `conv_filters(model)["conv1"]`.
+        indices, positions: what `top_activations` returned.
+        offset: where a feature map's pixel (0, 0) starts in the image: 0 for "valid"
+            padding, -(k // 2) for "same".
+    """
+    from matplotlib.patches import Rectangle
+
+    images, _ = check_images(images)
+    filters = np.asarray(filters, dtype=float)
+    count, top = indices.shape
+    if filters.ndim != 3 or len(filters) != count:
+        raise ValueError(
+            f"filters must be (filters, k, k) with one filter per row of indices ({count}), "
+            f"got shape {filters.shape}."
+        )
+    size = filters.shape[1]
+    figure, axes = plt.subplots(
+        count, top + 1, figsize=(1.15 * (top + 1), 1.2 * count), squeeze=False, layout="constrained"
+    )
+    for number in range(count):
+        limit = np.abs(filters[number]).max() or 1
+        axes[number, 0].imshow(filters[number], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes[number, 0].set_ylabel(f"filter {number}", fontsize=8)
+        for place in range(top):
+            ax = axes[number, place + 1]
+            ax.imshow(images[indices[number, place]], cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
+            row, column = positions[number, place] + offset
+            ax.add_patch(
+                Rectangle(
+                    (column - 0.5, row - 0.5),
+                    size,
+                    size,
+                    fill=False,
+                    color=OKABE_ITO["orange"],
+                    lw=1.5,
+                )
+            )
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_title("its weights", fontsize=8)
+    # A figure title, not one over the first image: a long axes title would widen its column.
+    figure.suptitle(
+        f"Each filter's weights, then the {top} images that excite it most "
+        f"(square: the {size}x{size} patch where it fires hardest)",
+        fontsize=9,
+    )
+    return _finish(figure)
+
+
+def plot_occlusion(
+    images: Sequence[np.ndarray],
+    saliencies: Sequence[np.ndarray],
+    occlusions: Sequence[np.ndarray],
+    digits: Sequence[int],
+) -> Figure:
+    """Saliency beside occlusion, one digit per row: the digit, its saliency map (how much
+    a tiny change of each pixel sways the answer) and its occlusion map (how much covering
+    each square lowers the probability of the digit read), with the digit's outline.
+
+    Every occlusion map shares one colour scale, at least +-1%, so that a row whose squares
+    barely matter stays pale instead of being stretched to full colour.
+    """
+    if not len(images) == len(saliencies) == len(occlusions) == len(digits) > 0:
+        raise ValueError("give one saliency map, one occlusion map and one digit per image.")
+    occlusions = [np.asarray(drops, dtype=float) for drops in occlusions]
+    limit = max(0.01, *(np.abs(drops).max() for drops in occlusions))
+    figure, axes = plt.subplots(
+        len(images), 3, figsize=(7.5, 2.5 * len(images)), squeeze=False, layout="constrained"
+    )
+    for row, (image, saliency, drops, digit) in enumerate(
+        zip(images, saliencies, occlusions, digits, strict=True)
+    ):
+        image = check_digit(image)
+        axes[row, 0].imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
+        axes[row, 0].set_title(f"read as {digit}", fontsize=9)
+        axes[row, 1].imshow(saliency, cmap="hot", vmin=0, vmax=1)
+        axes[row, 1].set_title("saliency (bright: sways it)", fontsize=9)
+        shown = axes[row, 2].imshow(
+            drops, cmap="RdBu_r", vmin=-limit, vmax=limit, extent=(-0.5, 27.5, 27.5, -0.5)
+        )
+        axes[row, 2].contour(image, levels=[128], colors="black", linewidths=0.6)
+        axes[row, 2].set_title(
+            f"occlusion: drop in p({digit})\nlargest {drops.max():+.1%}", fontsize=9
+        )
+        for ax in axes[row]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    decimals = 0 if limit >= 0.1 else 1
+    bar = figure.colorbar(
+        shown, ax=axes[:, 2], shrink=0.6, format=lambda value, _: f"{value:+.{decimals}%}"
+    )
+    bar.set_label("drop in probability when a square is covered", fontsize=8)
+    return _finish(figure)

@@ -54,6 +54,7 @@ class ModelRecord:
     seed: int | None = None  # the seed given to train()
     preset: str | None = None  # the recipe, when one of mnist_cnn.PRESETS was used
     epochs: int = 0  # epochs finished, over every call to train()
+    seconds: float = 0.0  # training time, over every call to train() (wall-clock)
     stopped: str | None = None  # why the last training ended early, if it did
     created: str = ""  # when training last ended (UTC, ISO 8601)
     test: dict | None = None  # {"accuracy", "loss", "count", "data"} when it was tested
@@ -61,9 +62,13 @@ class ModelRecord:
 
     def overlap(self, images: np.ndarray) -> int:
         """How many of `images` (uint8, (N, 28, 28)) the model was trained on."""
+        return int(self.was_seen(images).sum())
+
+    def was_seen(self, images: np.ndarray) -> np.ndarray:
+        """For each of `images` (uint8, (N, 28, 28)), whether the model was trained on it."""
         if len(images) == 0 or len(self.seen) == 0:
-            return 0
-        return int(np.isin(_digests(images), self.seen).sum())
+            return np.zeros(len(images), dtype=bool)
+        return np.isin(_digests(images), self.seen)
 
     def __str__(self) -> str:
         lines = [
@@ -154,6 +159,7 @@ def note_training(
     seed: int | None,
     epochs: int,
     stopped: str | None,
+    seconds: float = 0.0,
 ) -> ModelRecord:
     """Add one call of `train()` to the model's record (made on first use)."""
     record = record_of(model) or ModelRecord()
@@ -162,6 +168,7 @@ def note_training(
     record.validated_on = validated_on
     record.seed = seed
     record.epochs += epochs
+    record.seconds += float(seconds)
     record.stopped = stopped
     record.test = None  # the weights changed: an old test result no longer holds
     record.created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

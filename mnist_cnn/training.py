@@ -4,6 +4,7 @@ button, and can be called again on the same model to train it further."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -237,7 +238,8 @@ def train(
     Returns:
         The `History` of this run: `history.history["loss"]` etc. hold one value per finished
         epoch, `history.config` is the `TrainingConfig` run and `history.stopped` says why it
-        ended early (None when it ran every epoch). Ctrl-C (Kernel > Interrupt) ends training
+        ended early (None when it ran every epoch), and `history.seconds` how long the
+        training took (wall-clock, validation included). Ctrl-C (Kernel > Interrupt) ends training
         and returns the history so far, the model keeping its weights.
 
     Raises:
@@ -263,9 +265,11 @@ def train(
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     before = model.get_weights()
+    started = time.perf_counter()
     history, guard, live, interrupted = _fit(
         model, images, labels, config, validation_data, callbacks, live_plot, verbose
     )
+    history.seconds = time.perf_counter() - started
     return _end_run(
         model, history, config, guard, live, interrupted, before, images, validation_data
     )
@@ -340,6 +344,7 @@ def _end_run(model, history, config, guard, live, interrupted, before, images, v
         seed=config.seed,
         epochs=done,
         stopped=stopped,
+        seconds=history.seconds,
     )
     return history
 

@@ -35,6 +35,24 @@ def check_call(source: str) -> tuple[str, int, int] | None:
     raise AssertionError(f"unbalanced parentheses in {source!r}")
 
 
+def fill_in(source: str, exercise: Exercise) -> str:
+    """`source` with the exercise's blank lines (`answer = ...`; for an experiment, one per
+    variable it is judged from, e.g. `my_model = ...`) replaced by its solution: the first
+    blank line becomes the solution code, the others go."""
+    names = (
+        [exercise.answer_name]
+        if exercise.answer_name
+        else [key.passes for key in exercise.keywords.values() if key.answer]
+    )
+    blank = re.compile(rf"^({'|'.join(map(re.escape, names))}) = \.\.\..*\n?", re.MULTILINE)
+    found = list(blank.finditer(source))
+    assert found, f"{exercise.name}: no blank answer line"
+    for number, match in enumerate(reversed(found)):
+        code = exercise.solution_code + "\n" if number == len(found) - 1 else ""
+        source = source[: match.start()] + code + source[match.end() :]
+    return source
+
+
 def solved(notebook: dict, module) -> tuple[dict, list[int]]:
     """The notebook with every blank answer replaced by the solution, and each check turned
     into an assertion that it says "Correct"; returns it and the solved cells' indices."""
@@ -56,19 +74,7 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
             + f"_verdict = {call}\nassert _verdict, repr(_verdict)  # must be Correct"
             + source[end:]
         )
-        # An experiment's answers are its keywords (`history = ...`): its solution replaces
-        # the first blank line and the others go.
-        answers = [exercise.answer_name] if exercise.answer_name else []
-        answers += [key.passes for key in exercise.keywords.values() if key.answer]
-        blank = re.compile(rf"^(?:{'|'.join(answers)}) = \.\.\..*$\n?", re.MULTILINE)
-        assert blank.search(source), f"{exercise.name}: no blank answer line"
-        first = blank.search(source)
-        source = (
-            source[: first.start()]
-            + exercise.solution_code
-            + "\n"
-            + blank.sub("", source[first.end() :])
-        )
+        source = fill_in(source, exercise)
         cell["source"] = source
         solved_cells.append(index)
         names.add(name)

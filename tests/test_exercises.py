@@ -51,9 +51,10 @@ STATUSES = (CORRECT, INCORRECT, UNCHECKED)
 
 
 def all_exercises():
+    """Every exercise but the experiments (judged from a training run: see
+    tests/test_experiments_*.py)."""
     for number, module in MODULES.items():
         for name, value in vars(module).items():
-            # Experiments judge a training run: tests/test_experiments_NN.py tests them.
             if isinstance(value, Exercise) and value.kind != "experiment":
                 yield number, name, value
 

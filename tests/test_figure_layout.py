@@ -178,6 +178,23 @@ def figure_cases(sample):
         "plot_inside": [
             lambda: plots.plot_inside(images[0], labels[0], maps, probabilities[0], images[0] / 255)
         ],
+        "plot_confidence": [
+            lambda: plots.plot_confidence(probabilities, labels),
+            lambda: plots.plot_confidence(probabilities_for(labels), labels),  # no mistakes
+        ],
+        "plot_top_activations": [
+            lambda: plots.plot_top_activations(
+                images,
+                filters["conv1"],
+                rng.integers(0, len(images), (8, 6)),
+                rng.integers(0, 24, (8, 6, 2)),
+            )
+        ],
+        "plot_occlusion": [
+            lambda: plots.plot_occlusion(
+                images[:3], [images[0] / 255] * 3, [rng.normal(size=(7, 7)) / 5] * 3, [3, 5, 7]
+            )
+        ],
         "plot_weight_sharing": [
             lambda: plots.plot_weight_sharing(
                 images[0], rng.normal(size=784), rng.normal(size=(5, 5))

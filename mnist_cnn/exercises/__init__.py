@@ -167,8 +167,10 @@ class Exercise:
     def _blank(self, answer, given: dict) -> str:
         """The "not answered yet" sentence, or "" when there is an answer to check."""
         blanks = [self.answer_name] if self.answer_name and answer is ... else []
-        blanks += [
-            key.name for key in self.keywords.values() if key.answer and given.get(key.name) is ...
+        blanks += [  # the learner's variable (e.g. my_model), which `passes` names
+            key.passes if key.passes.isidentifier() else key.name
+            for key in self.keywords.values()
+            if key.answer and given.get(key.name) is ...
         ]
         if not blanks:
             return ""

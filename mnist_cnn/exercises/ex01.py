@@ -135,7 +135,25 @@ def _check_average_digit(answer, *, images, labels) -> str:
                 f"average_digit(images, labels, {digit}) differs from the mean of the images "
                 f"labelled {digit} by up to {np.abs(result - truth).max():.3g}."
             )
-    return "now plot the ten averages: which two look most alike?"
+    pairs = _closest_averages(images, labels)
+    said = ", then ".join(f"{a} and {b}" for a, b, _ in pairs)
+    return (
+        f"now plot the ten averages. Measured pixel by pixel (the distance between two "
+        f"averages), the most alike on your sample are {said}."
+    )
+
+
+def _closest_averages(images: np.ndarray, labels: np.ndarray, count: int = 3) -> list:
+    """The `count` pairs of digits whose average images are closest (Euclidean distance,
+    in pixel values), closest first: `[(digit, digit, distance), ...]`."""
+    digits = [digit for digit in range(10) if (labels == digit).any()]
+    averages = {digit: images[labels == digit].mean(axis=0) for digit in digits}
+    pairs = [
+        (a, b, float(np.linalg.norm(averages[a] - averages[b])))
+        for index, a in enumerate(digits)
+        for b in digits[index + 1 :]
+    ]
+    return sorted(pairs, key=lambda pair: pair[2])[:count]
 
 
 def _average_of(result, digit: int) -> np.ndarray:
@@ -204,8 +222,9 @@ challenge = Exercise(
         """The pixel-by-pixel average of every image labelled `digit`."""
         return images[labels == digit].mean(axis=0)
     ''',
-    explanation="Plot the ten averages side by side (plt.subplots(1, 10)): 4 and 9, and 3, 5 "
-    "and 8, look most alike, which is where notebook 04 finds most of the model's mistakes.",
+    explanation="Plot the ten averages side by side (plt.subplots(1, 10)). The checker names "
+    "the pairs whose averages are closest on your sample; notebook 04's confusion matrix shows "
+    "whether the model confuses those same pairs most.",
     keywords=(
         Keyword("images", "images", "the images of your sample"),
         Keyword("labels", "labels", "their labels"),
