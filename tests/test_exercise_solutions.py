@@ -41,7 +41,8 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
     exercises = exercises_of(module)
     solved_cells, names = [], set()
     for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code" or "exercise" not in cell["metadata"].get("tags", []):
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] != "code" or not {"exercise", "experiment"} & set(tags):
             continue
         source = "".join(cell["source"])
         checked = check_call(source)
@@ -55,9 +56,15 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
             + f"_verdict = {call}\nassert _verdict, repr(_verdict)  # must be Correct"
             + source[end:]
         )
-        blank = re.compile(rf"^{exercise.answer_name} = \.\.\..*$", re.MULTILINE)
-        assert blank.search(source), f"{exercise.name}: no blank answer line"
-        source = blank.sub(lambda _, code=exercise.solution_code: code, source)
+        # An experiment's blanks are its answer keywords: the solution assigns them all, so it
+        # replaces the first blank line and the others go.
+        blanks = [exercise.answer_name] if exercise.answer_name else []
+        blanks += [key.name for key in exercise.keywords.values() if key.answer]
+        blank = re.compile(rf"^(?:{'|'.join(blanks)}) = \.\.\..*$", re.MULTILINE)
+        first = blank.search(source)
+        assert first, f"{exercise.name}: no blank answer line"
+        rest = blank.sub("", source[first.end() :])
+        source = source[: first.start()] + exercise.solution_code + rest
         cell["source"] = source
         solved_cells.append(index)
         names.add(name)
