@@ -817,6 +817,20 @@ def ex06_tables(model, trained):
     tiny = np.zeros((100, 100), dtype=np.uint8)
     tiny[50:53, 50] = 255
     fooled = {"model": trained_model, "meant": other}
+    # ex06.e1: trained_model (no augmentation) against the same CNN trained with shift and zoom.
+    images, labels = mnist_cnn.load_sample(3_000, seed=0)
+    shift_zoom = mnist_cnn.CNNConfig(shift=0.1, zoom=0.2)
+    augmented = mnist_cnn.build_cnn(shift_zoom, seed=0)
+    mnist_cnn.train(augmented, images, labels, epochs=2, live_plot=False, verbose=0)
+    untrained = mnist_cnn.build_cnn(shift_zoom, seed=1)
+    drawings, meant = ex06.recorded_pad_drawings()
+    drawings, meant = drawings[::10], meant[::10]  # 30 drawings, 3 of each digit
+    retrained = {
+        "drawings": drawings,
+        "meant": meant,
+        "first_model": trained_model,
+        "new_model": augmented,
+    }
     return {
         "ex06.q1": (
             {"drawing": drawing},
@@ -890,6 +904,25 @@ def ex06_tables(model, trained):
                 unchecked(my_drawing, "model=", model=DROP),
                 # An untrained model is fooled by anything: that proves nothing.
                 unchecked(my_drawing, "not trained", model=model, meant=(untrained_reads + 1) % 10),
+            ],
+        ),
+        "ex06.e1": (
+            retrained,
+            [
+                right(..., "of 30 drawings as meant"),
+                right(..., "of 1 drawing", drawings=drawings[4], meant=float(meant[4])),
+                right(..., "of 30 drawings", drawings=list(drawings), meant=meant.tolist()),
+                wrong(..., "swapped", first_model=augmented, new_model=trained_model),
+                wrong(..., "same model", new_model=trained_model),
+                wrong(..., "no shift or zoom", new_model=model),
+                wrong(..., "augmentation already", first_model=augmented, new_model=untrained),
+                wrong(..., "not trained", new_model=untrained),
+                unchecked(..., "drawings=", drawings="my drawing"),
+                unchecked(..., "meant=", meant=meant[:3]),
+                unchecked(..., "0 to 9", meant=[12] * 30),
+                unchecked(..., "new_model=", new_model=DROP),
+                unchecked(..., "first_model=", first_model="model"),
+                Case(..., UNANSWERED, "new_model = ...", {"new_model": ...}),
             ],
         ),
     }

@@ -519,8 +519,8 @@ e1 = Exercise(
     """,
     explanation="Both models see the same images for as long; only new_model sees them moved "
     "and resized at random while it trains, so it learns that a digit is the same digit a few "
-    "pixels away or a little larger. The pad re-centres and rescales every drawing, so the gain "
-    "on drawings is smaller than on digits moved off-centre.",
+    "pixels away or a little larger. The pad re-centres and rescales every drawing before the "
+    "model reads it, so expect a smaller gain on drawings than on digits moved off-centre.",
     keywords=(
         Keyword("drawings", "drawings", "the drawings to read, as the pad holds them", answer=True),
         Keyword("meant", "meant", "the digit each drawing is meant to be", answer=True),
