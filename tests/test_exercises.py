@@ -849,6 +849,20 @@ def ex06_tables(model, trained):
     tiny = np.zeros((100, 100), dtype=np.uint8)
     tiny[50:53, 50] = 255
     fooled = {"model": trained_model, "meant": other}
+    # ex06.e1: trained_model (no augmentation) against the same CNN trained with shift and zoom.
+    images, labels = mnist_cnn.load_sample(3_000, seed=0)
+    shift_zoom = mnist_cnn.CNNConfig(shift=0.1, zoom=0.2)
+    augmented = mnist_cnn.build_cnn(shift_zoom, seed=0)
+    mnist_cnn.train(augmented, images, labels, epochs=2, live_plot=False, verbose=0)
+    untrained = mnist_cnn.build_cnn(shift_zoom, seed=1)
+    drawings, meant = ex06.recorded_pad_drawings()
+    drawings, meant = drawings[::10], meant[::10]  # 30 drawings, 3 of each digit
+    retrained = {
+        "drawings": drawings,
+        "meant": meant,
+        "first_model": trained_model,
+        "new_model": augmented,
+    }
     return {
         "ex06.q1": (
             {"drawing": drawing},
@@ -924,6 +938,25 @@ def ex06_tables(model, trained):
                 unchecked(my_drawing, "not trained", model=model, meant=(untrained_reads + 1) % 10),
             ],
         ),
+        "ex06.e1": (
+            retrained,
+            [
+                right(..., "of 30 drawings as meant"),
+                right(..., "of 1 drawing", drawings=drawings[4], meant=float(meant[4])),
+                right(..., "of 30 drawings", drawings=list(drawings), meant=meant.tolist()),
+                wrong(..., "swapped", first_model=augmented, new_model=trained_model),
+                wrong(..., "same model", new_model=trained_model),
+                wrong(..., "no shift or zoom", new_model=model),
+                wrong(..., "augmentation already", first_model=augmented, new_model=untrained),
+                wrong(..., "not trained", new_model=untrained),
+                unchecked(..., "drawings=", drawings="my drawing"),
+                unchecked(..., "meant=", meant=meant[:3]),
+                unchecked(..., "0 to 9", meant=[12] * 30),
+                unchecked(..., "new_model=", new_model=DROP),
+                unchecked(..., "first_model=", first_model="model"),
+                Case(..., UNANSWERED, "new_model = ...", {"new_model": ...}),
+            ],
+        ),
     }
 
 
@@ -986,20 +1019,25 @@ def test_table_counts(tables, capsys):
 
 def test_unanswered_is_reported_without_failing():
     for _, _, exercise in all_exercises():
-        result = exercise.check(...)
+        # An experiment's answer is its keywords (history=, model=, ...), each left as `...`.
+        blanks = {key.name: ... for key in exercise.keywords.values() if key.answer}
+        answer = () if exercise.answer_name is None else (...,)
+        result = exercise.check(*answer, **blanks)
         assert result.status == UNANSWERED, repr(result)
-        assert f"`{exercise.answer_name} = ...`" in result.message
+        for name in [exercise.answer_name] if exercise.answer_name else blanks:
+            assert f"`{name} = ...`" in result.message
         assert not result
         assert repr(result).startswith("Not answered yet")
         # Blank, it is "not answered yet" even if the keywords are missing too.
-        assert exercise.check(..., unknown_keyword=1).status == UNANSWERED
+        assert exercise.check(*answer, **blanks, unknown_keyword=1).status == UNANSWERED
 
 
 def test_a_missing_or_misspelt_keyword_is_named_not_blamed_on_the_answer():
     for _, _, exercise in all_exercises():
         if not exercise.keywords:
             continue
-        result = exercise.check(0)  # no keywords at all
+        answer = () if exercise.answer_name is None else (0,)  # an experiment: keywords only
+        result = exercise.check(*answer)  # no keywords at all
         assert result.status == UNCHECKED, repr(result)
         assert repr(result).startswith("Not checked")
         for name in exercise.keywords:
@@ -1008,7 +1046,7 @@ def test_a_missing_or_misspelt_keyword_is_named_not_blamed_on_the_answer():
         assert "not your answer that is wrong" in result.message
         first = next(iter(exercise.keywords))
         misspelt = {f"{first}s": 1, **{name: 1 for name in list(exercise.keywords)[1:]}}
-        result = exercise.check(0, **misspelt)
+        result = exercise.check(*answer, **misspelt)
         assert result.status == UNCHECKED and f"did you mean {first}=?" in result.message, result
 
 
@@ -1178,7 +1216,9 @@ def notebook_cells(number: int) -> list[dict]:
 @pytest.mark.parametrize("number", sorted(MODULES))
 def test_every_notebook_has_tagged_exercises_that_call_every_checker(number):
     cells = notebook_cells(number)
-    tagged = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
+    tagged = [
+        c for c in cells if {"exercise", "experiment"} & set(c.get("metadata", {}).get("tags", []))
+    ]
     assert len(tagged) >= 3, f"notebook {number:02d} has {len(tagged)} exercise cells"
     source = "\n".join("".join(cell["source"]) for cell in tagged)
     compact = re.sub(r"\s+", "", source)
@@ -1186,6 +1226,8 @@ def test_every_notebook_has_tagged_exercises_that_call_every_checker(number):
         if exercise.name.startswith(f"ex{number:02d}."):
             # Called exactly as its messages say to call it, with every keyword it needs.
             assert re.sub(r"\s+", "", exercise.call) in compact, f"{exercise.call} is never made"
-            assert f"{exercise.answer_name} = ..." in source, (
-                f"{exercise.name}: the notebook should leave `{exercise.answer_name} = ...` blank"
-            )
+            blanks = [key.name for key in exercise.keywords.values() if key.answer]
+            for name in [exercise.answer_name] if exercise.answer_name else blanks:
+                assert f"{name} = ..." in source, (
+                    f"{exercise.name}: the notebook should leave `{name} = ...` blank"
+                )

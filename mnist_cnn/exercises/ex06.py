@@ -14,6 +14,7 @@ from . import (
     as_numbers,
     given_model,
     isclose,
+    plural,
     whole_number,
 )
 
@@ -277,5 +278,255 @@ challenge = Exercise(
     keywords=(
         Keyword("model", "model", "the trained model"),
         Keyword("meant", "7", "the digit you drew, 0 to 9"),
+    ),
+)
+
+
+# ---- experiment 1: retrain with augmentation, then read the drawings again ------------------
+
+#: The augmentation layers' class names and the `CNNConfig` fields that add them (the
+#: package's layers keep Keras' names; a learner may also use Keras' own).
+_AUGMENTATIONS = {
+    "RandomTranslation": "shift",
+    "RandomZoom": "zoom",
+    "RandomRotation": "rotation",
+    "RandomStrokeThickness": "thickness",
+    "RandomElasticDistortion": "elastic",
+    "RandomGaps": "gaps",
+}
+#: The experiment is about these two: moving the digit and changing its size.
+_SHIFT_OR_ZOOM = ("shift", "zoom")
+#: The checker's own test: MNIST test digits moved this many pixels off-centre.
+MOVED_PIXELS = 4
+_MOVED_COUNT = 500
+_moved_digits: dict = {}  # cached in-process: a second check is instant
+
+
+def recorded_pad_drawings() -> tuple[np.ndarray, np.ndarray]:
+    """The 300 drawings recorded in the repository (`data/pad_drawings/`), as the pad holds
+    them: `(drawings, meant)`, uint8 (300, 28, 28) and the digit each was drawn as.
+
+    No person drew them: `benchmarks/pad_drawings.py` drew them from stroke templates in
+    the styles people use, and paints them with the pad's brush (see the README there).
+    """
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "pad_drawings.py"
+    strokes = script.parents[1] / "data" / "pad_drawings" / "strokes.json"
+    if not (script.is_file() and strokes.is_file()):
+        raise FileNotFoundError(
+            "the recorded pad drawings live in the repository (data/pad_drawings/strokes.json, "
+            "painted by benchmarks/pad_drawings.py), which this installation of mnist_cnn does "
+            "not include: clone https://github.com/mnist-cnn/mnist-cnn, or use your own "
+            "drawings (drawings=[my_drawing], meant=[7])."
+        )
+    spec = importlib.util.spec_from_file_location("_pad_drawings", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_pad_drawings(strokes)
+
+
+def _augmentation(model) -> list[str]:
+    """The random changes `model` makes while it trains, by the `CNNConfig` field names
+    ("shift", "zoom", ...), looking inside nested models too."""
+    found = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind in _AUGMENTATIONS:
+            found.append(_AUGMENTATIONS[kind])
+        elif kind.startswith("Random"):  # another of Keras' augmentation layers
+            found.append(kind)
+        elif hasattr(layer, "layers"):
+            found += _augmentation(layer)
+    return found
+
+
+def _given_drawings(drawings, meant) -> tuple[np.ndarray, np.ndarray]:
+    """The drawings prepared as the pad prepares them, (N, 28, 28), and the N digits meant."""
+    from ..drawing import preprocess_drawing
+
+    if isinstance(drawings, np.ndarray) and drawings.ndim == 2:
+        drawings = [drawings]
+    elif isinstance(drawings, np.ndarray) and drawings.ndim == 3:
+        drawings = list(drawings)
+    elif not isinstance(drawings, (list, tuple)) or not drawings:
+        raise Unchecked(
+            f"drawings= is {type(drawings).__name__} {drawings!r:.60}; pass a list of drawings "
+            "as the pad holds them (drawings=[my_drawing]) or the recorded ones "
+            "(drawings, meant = ex06.recorded_pad_drawings())"
+        )
+    if isinstance(meant, (np.ndarray, list, tuple)):
+        digits = [_given_digit(digit) for digit in np.asarray(meant, dtype=object).ravel()]
+    else:
+        digits = [_given_digit(meant)]
+        if len(drawings) > 1:
+            raise Unchecked(
+                f"meant= is one digit ({digits[0]}) for {len(drawings)} drawings: give a list, "
+                "the digit each drawing is meant to be, in the same order"
+            )
+    if len(digits) != len(drawings):
+        raise Unchecked(
+            f"meant= gives {plural(len(digits), 'digit')} for {plural(len(drawings), 'drawing')}: "
+            "say which digit each drawing is meant to be, in the same order"
+        )
+    prepared = []
+    for number, drawing in enumerate(drawings):
+        where = "drawings=" if len(drawings) == 1 else f"drawing {number} of drawings="
+        try:
+            image = _as_image(drawing, where)
+            prepared.append(preprocess_drawing(image))
+        except (Wrong, ValueError) as reason:
+            raise Unchecked(f"{where} cannot be read as the pad reads it: {reason}") from None
+    return np.stack(prepared), np.array(digits)
+
+
+def _moved_test_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """500 MNIST test digits, as they are and each moved `MOVED_PIXELS` pixels in a random
+    direction (seeded, as `benchmarks/robustness.py` moves them), and their labels."""
+    if not _moved_digits:
+        from ..data import load_mnist
+
+        _, (images, labels) = load_mnist()
+        rng = np.random.default_rng(0)
+        chosen = rng.choice(len(images), _MOVED_COUNT, replace=False)
+        images, labels = images[chosen], labels[chosen]
+        angles = rng.uniform(0, 2 * np.pi, len(images))
+        moved = np.zeros_like(images)
+        for index, angle in enumerate(angles):
+            down = int(round(MOVED_PIXELS * np.sin(angle)))
+            right = int(round(MOVED_PIXELS * np.cos(angle)))
+            source = images[index][
+                max(0, -down) : 28 - max(0, down), max(0, -right) : 28 - max(0, right)
+            ]
+            moved[index][max(0, down) : 28 - max(0, -down), max(0, right) : 28 - max(0, -right)] = (
+                source
+            )
+        _moved_digits.update(images=images, moved=moved, labels=labels)
+    return _moved_digits["images"], _moved_digits["moved"], _moved_digits["labels"]
+
+
+def _same_weights(first_model, new_model) -> bool:
+    first, new = first_model.get_weights(), new_model.get_weights()
+    return len(first) == len(new) and all(
+        a.shape == b.shape and np.array_equal(a, b) for a, b in zip(first, new, strict=True)
+    )
+
+
+def _check_roles(first_model, new_model) -> tuple[list[str], list[str]]:
+    """`Wrong` unless new_model is a second model, with shift or zoom, and first_model has
+    neither; returns the augmentation of each."""
+    if first_model is new_model:
+        raise Wrong(
+            "first_model and new_model are the same model. Build a second one with "
+            "augmentation, mnist_cnn.build_cnn(mnist_cnn.CNNConfig(shift=0.1, zoom=0.2)), "
+            "train it, and pass it as new_model=."
+        )
+    first, new = _augmentation(first_model), _augmentation(new_model)
+    first_moves = [kind for kind in first if kind in _SHIFT_OR_ZOOM]
+    if not any(kind in _SHIFT_OR_ZOOM for kind in new):
+        if first_moves:
+            raise Wrong(
+                f"the roles are swapped: first_model is the one with augmentation "
+                f"({', '.join(first)}) and new_model has no shift or zoom. Pass the model "
+                "without augmentation as first_model= and the augmented one as new_model=."
+            )
+        has = f" (it has only {', '.join(new)})" if new else ""
+        raise Wrong(
+            f"new_model has no shift or zoom augmentation{has}: build it with "
+            "mnist_cnn.CNNConfig(shift=0.1, zoom=0.2), train it, and check again."
+        )
+    if first_moves:
+        raise Wrong(
+            f"first_model has augmentation already ({', '.join(first)}), as the pad's model "
+            "has (notebook 03 trains with it), so the comparison shows nothing. Train "
+            "first_model without it, from mnist_cnn.CNNConfig(), on the same images."
+        )
+    if _same_weights(first_model, new_model):
+        raise Wrong(
+            "new_model has exactly first_model's weights: it was copied, not trained with "
+            "augmentation. Build it with augmentation and train it."
+        )
+    return first, new
+
+
+def _check_augmentation_run(*, drawings, meant, first_model, new_model) -> str:
+    from ..evaluation import predict
+
+    first_model = given_model(first_model, "first_model")
+    new_model = given_model(new_model, "new_model")
+    prepared, digits = _given_drawings(drawings, meant)
+    first_augmentation, new_augmentation = _check_roles(first_model, new_model)
+    for keyword, model in (("first_model", first_model), ("new_model", new_model)):
+        accuracy = _reads_mnist(model)
+        if accuracy < TRAINED_ACCURACY:
+            raise Wrong(
+                f"{keyword} reads only {accuracy:.0%} of 500 MNIST digits, so it is not "
+                f"trained (an untrained CNN reads about 1 in 10): train it with "
+                f"mnist_cnn.train({keyword}, train_images, train_labels) and check again."
+            )
+    first_right = predict(first_model, prepared)[0] == digits
+    new_right = predict(new_model, prepared)[0] == digits
+    count, fooled = len(digits), int((~first_right).sum())
+    text = (
+        f"new_model (with {', '.join(new_augmentation)}) reads {int(new_right.sum())} of "
+        f"{plural(count, 'drawing')} as meant, first_model (without) {int(first_right.sum())}"
+    )
+    if fooled:
+        text += (
+            f"; of the {plural(fooled, 'drawing')} that fooled first_model, new_model reads "
+            f"{int((new_right & ~first_right).sum())} as meant"
+        )
+    lost = int((first_right & ~new_right).sum())
+    if lost:
+        text += f", and it misreads {lost} that first_model read right"
+    images, moved, labels = _moved_test_digits()
+    shares = [
+        [float(np.mean(predict(model, digits_)[0] == labels)) for digits_ in (images, moved)]
+        for model in (first_model, new_model)
+    ]
+    text += (
+        f". The checker's own test, {_MOVED_COUNT} MNIST test digits moved {MOVED_PIXELS} pixels "
+        f"off-centre: first_model reads {shares[0][1]:.0%}, new_model {shares[1][1]:.0%} "
+        f"(unmoved: {shares[0][0]:.0%} and {shares[1][0]:.0%})."
+    )
+    if first_augmentation:
+        text += f" (first_model also has {', '.join(first_augmentation)}.)"
+    if first_model.count_params() != new_model.count_params():
+        text += (
+            f" The two models differ in size too ({first_model.count_params():,} and "
+            f"{new_model.count_params():,} parameters), so not only augmentation changed."
+        )
+    return text
+
+
+e1 = Exercise(
+    "ex06.e1",
+    "experiment",
+    None,
+    _check_augmentation_run,
+    hint="Train the same CNN twice on the same images: first_model from mnist_cnn.CNNConfig(), "
+    "new_model from a CNNConfig with shift= and zoom= (try 0.1 and 0.2). Then pass both, with "
+    "the drawings and the digits they were meant to be.",
+    solution="""
+    images, labels = mnist_cnn.load_sample(10_000, seed=SEED)
+    (train_images, train_labels), _ = mnist_cnn.train_test_split(images, labels, seed=SEED)
+    first_model = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(), seed=SEED)
+    mnist_cnn.train(first_model, train_images, train_labels, live_plot=False, verbose=0)
+    new_model = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(shift=0.1, zoom=0.2), seed=SEED)
+    mnist_cnn.train(new_model, train_images, train_labels, live_plot=False, verbose=0)
+    drawings, meant = ex06.recorded_pad_drawings()  # or your own: [my_drawing], [7]
+    """,
+    explanation="Both models see the same images for as long; only new_model sees them moved "
+    "and resized at random while it trains, so it learns that a digit is the same digit a few "
+    "pixels away or a little larger. The pad re-centres and rescales every drawing before the "
+    "model reads it, so expect a smaller gain on drawings than on digits moved off-centre.",
+    keywords=(
+        Keyword("drawings", "drawings", "the drawings to read, as the pad holds them", answer=True),
+        Keyword("meant", "meant", "the digit each drawing is meant to be", answer=True),
+        Keyword(
+            "first_model", "first_model", "the model trained without augmentation", answer=True
+        ),
+        Keyword("new_model", "new_model", "the model trained with shift and zoom", answer=True),
     ),
 )
