@@ -52,7 +52,8 @@ STATUSES = (CORRECT, INCORRECT, UNCHECKED)
 def all_exercises():
     for number, module in MODULES.items():
         for name, value in vars(module).items():
-            if isinstance(value, Exercise):
+            # Experiments train: each is tested in tests/test_experiments_NN.py.
+            if isinstance(value, Exercise) and value.kind != "experiment":
                 yield number, name, value
 
 
@@ -444,6 +445,7 @@ def ex02_tables(keras_names):
 def ex03_tables(keras_names, trained):
     keras = keras_names["keras"]
     fit = {"training_images": 7_200, "batch_size": 64}
+    epochs = mnist_cnn.PRESETS["tutorial"].training.epochs
     overfits = keras.callbacks.History()
     overfits.history = {
         "loss": [0.5, 0.2, 0.1, 0.05, 0.02],
@@ -469,7 +471,7 @@ def ex03_tables(keras_names, trained):
                 right(1, "remaining 10", training_images=10, batch_size=64),
                 wrong(112, "round up"),
                 wrong(112.5, "whole batch"),
-                wrong(113 * 15, "all 15 epochs"),
+                wrong(113 * epochs, f"all {epochs} epochs"),
                 wrong(125, "validation images"),
                 wrong(113.4, "not a whole number"),
                 wrong("113", "text"),
@@ -532,6 +534,7 @@ def ex03_tables(keras_names, trained):
                 unchecked(3, "no epochs", history={"val_loss": []}),
             ],
         ),
+        "ex03.step": ex03_step_table(keras_names),
         "ex03.challenge": (
             {},
             [
@@ -565,6 +568,76 @@ def ex03_tables(keras_names, trained):
             ],
         ),
     }
+
+
+def ex03_step_table(keras_names):
+    """ex03.step: the learner's own train_step functions, run by the checker on real CNNs."""
+    keras, tf = keras_names["keras"], keras_names["tf"]
+    images, labels = mnist_cnn.load_sample(200, seed=0)
+    loss_function = keras.losses.SparseCategoricalCrossentropy()
+    solution = run_solution(ex03.step, {**keras_names, "loss_function": loss_function})
+    outside = mnist_cnn.build_cnn(seed=1)  # a model from outside the function
+
+    def step_with(loss_of, model_of=lambda model: model, apply=True, optimizer_of=None):
+        def train_step(model, optimizer, images, labels):
+            stepped = model_of(model)
+            with tf.GradientTape() as tape:
+                loss = loss_of(labels, stepped(images, training=True))
+            gradients = tape.gradient(loss, stepped.trainable_variables)
+            if apply:
+                (optimizer_of or optimizer).apply_gradients(
+                    zip(gradients, stepped.trainable_variables, strict=True)
+                )
+            return loss
+
+        return train_step
+
+    def with_predict(model, optimizer, images, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_function(labels, model.predict(images, verbose=0))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+
+    mean_by_hand = step_with(
+        lambda y, p: keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, p))
+    )
+    summed = step_with(
+        lambda y, p: keras.ops.sum(keras.losses.sparse_categorical_crossentropy(y, p))
+    )
+    logits = step_with(
+        lambda y, p: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, p))
+    )
+    squared = step_with(lambda y, p: keras.ops.mean((keras.ops.one_hot(y, 10) - p) ** 2))
+    one_hot = step_with(keras.losses.CategoricalCrossentropy())
+    uphill = step_with(lambda y, p: -loss_function(y, p))
+    usual = {"model": mnist_cnn.build_cnn(seed=0), "images": images[:64], "labels": labels[:64]}
+    return (
+        usual,
+        [
+            right(solution, "lowered the loss"),
+            right(mean_by_hand, "as one step of model.fit"),
+            right(solution, "batch of 10", images=images[:10], labels=labels[:10]),
+            right(solution, "5,994 weights", model=mnist_cnn.build_cnn(seed=2)),
+            wrong(step_with(loss_function, apply=False), "apply_gradients"),
+            wrong(step_with(loss_function, model_of=lambda model: outside), "another model"),
+            wrong(
+                step_with(loss_function, optimizer_of=keras.optimizers.SGD(0.01)),
+                "use the optimizer passed",
+            ),
+            wrong(summed, "sum"),
+            wrong(logits, "as logits"),
+            wrong(squared, "another loss"),
+            wrong(one_hot, "SparseCategoricalCrossentropy"),
+            wrong(uphill, "uphill"),
+            wrong(with_predict, "model.predict"),
+            wrong(lambda model, images: None, "four arguments"),
+            wrong(3, "define a function"),
+            wrong("train_step", "define a function"),
+            unchecked(solution, "images=", images=images),
+            unchecked(solution, "model=", model="cnn"),
+            unchecked(solution, "labels=", labels=DROP),
+        ],
+    )
 
 
 def confusion():

@@ -273,3 +273,217 @@ challenge = Exercise(
     "callbacks=[early_stopping]. Accuracy moves in steps of one image, so it often stalls "
     "for an epoch or two by chance: it tends to stop earlier, or later, than the loss does.",
 )
+
+
+# ---- one training step written by hand (ex03.step) ------------------------------------------
+
+#: The optimizer settings both steps use: plain SGD, so every slip changes the step.
+_STEP_LEARNING_RATE = 0.1
+#: How far the learner's step may be from fit's, relative to the size of fit's step (float32
+#: sums in another order differ by about 1e-6 of it).
+_STEP_TOLERANCE = 1e-3
+
+
+def _clone(model):
+    """A copy of `model` with the same weights; the learner's model is never touched."""
+    from .._tensorflow import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _batch_loss(model, images, labels) -> float:
+    probabilities = np.asarray(model(images, training=False), dtype=float)
+    right = probabilities[np.arange(len(labels)), labels]
+    return float(-np.log(np.clip(right, 1e-7, 1)).mean())
+
+
+def _flat(weights) -> np.ndarray:
+    return np.concatenate([np.ravel(w) for w in weights]).astype(float)
+
+
+def _sgd_step(model, images, labels, loss) -> np.ndarray:
+    """The change one SGD step with `loss(labels, probabilities)` makes to `model`'s weights
+    (a slip's step, to recognise it)."""
+    from .._tensorflow import tf
+
+    with tf.GradientTape() as tape:
+        value = loss(labels, model(images, training=True))
+    gradients = tape.gradient(value, model.trainable_variables)
+    order = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    flat = [None] * len(model.weights)
+    for index, variable in enumerate(model.weights):
+        i = order.get(id(variable))
+        flat[index] = (
+            np.zeros(variable.shape) if i is None else -_STEP_LEARNING_RATE * gradients[i].numpy()
+        )
+    return _flat(flat)
+
+
+def _fit_step(model, images, labels) -> np.ndarray:
+    """The weights after one step of `model.fit` on the batch, on a clone."""
+    from .._tensorflow import keras
+
+    reference = _clone(model)
+    reference.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=_STEP_LEARNING_RATE),
+        loss="sparse_categorical_crossentropy",
+    )
+    reference.fit(images, labels, batch_size=len(images), epochs=1, shuffle=False, verbose=0)
+    return _flat(reference.get_weights())
+
+
+def _check_train_step(answer, *, model, images, labels) -> str:
+    import inspect
+
+    from .._tensorflow import keras
+    from ..checks import check_images
+    from . import Unchecked, given, given_model
+
+    model = given_model(model)
+    images, labels = given("images", check_images, images, labels, name="images")
+    if not 1 <= len(images) <= 512:
+        raise Unchecked(f"images= holds {len(images):,} images; pass one batch (1 to 512).")
+    if not callable(answer) or isinstance(answer, type):
+        raise Wrong(
+            f"`train_step` is {type(answer).__name__} {answer!r:.60}; define a function: "
+            "def train_step(model, optimizer, images, labels): ..."
+        )
+    try:
+        inspect.signature(answer).bind(model, None, images, labels)
+    except (TypeError, ValueError):
+        raise Wrong(
+            "train_step must take four arguments, in this order: "
+            "def train_step(model, optimizer, images, labels)."
+        ) from None
+    keras.utils.set_random_seed(0)
+    learners = _clone(model)
+    optimizer = keras.optimizers.SGD(learning_rate=_STEP_LEARNING_RATE)
+    start = _flat(learners.get_weights())
+    loss_before = _batch_loss(learners, images, labels)
+    try:
+        answer(learners, optimizer, images, labels)
+    except Exception as error:
+        raise Wrong(_step_error(error)) from None
+    learned = _flat(learners.get_weights()) - start
+    keras.utils.set_random_seed(0)
+    fitted = _fit_step(model, images, labels) - start
+    size = float(np.linalg.norm(fitted))
+    gap = float(np.linalg.norm(learned - fitted)) / size
+    loss_after = _batch_loss(learners, images, labels)
+    if gap <= _STEP_TOLERANCE and loss_after < loss_before:
+        return (
+            f"your step lowered the loss on this batch of {len(images)} from {loss_before:.4f} "
+            f"to {loss_after:.4f}, and it changed the {start.size:,} weights as one step of "
+            f"model.fit does (they differ by {gap:.0e} of the step's size, float rounding). "
+            "That is what fit does for every batch."
+        )
+    raise Wrong(_step_slip(learners, optimizer, images, labels, learned, fitted, model))
+
+
+def _step_error(error: Exception) -> str:
+    text = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:160]}"
+    if "No gradients provided" in str(error) or "NoneType" in str(error):
+        return (
+            f"your step failed ({text}). The tape found no path from the weights to the "
+            "loss: compute the probabilities with model(images, training=True) *inside* "
+            "`with tf.GradientTape() as tape:` (model.predict returns plain numbers the tape "
+            "cannot follow), and the loss inside it too."
+        )
+    if "categorical" in str(error).lower() or "shape" in str(error).lower():
+        return (
+            f"your step failed ({text}). The labels are digits 0-9, one per image: the loss "
+            "for them is keras.losses.SparseCategoricalCrossentropy() (CategoricalCrossentropy "
+            "wants one-hot rows of 10)."
+        )
+    return f"your step failed ({text}). `ex03.step.hint()` lists the four steps."
+
+
+def _step_slip(learners, optimizer, images, labels, learned, fitted, model) -> str:
+    """What a step that is not fit's did wrong, in words."""
+    from .._tensorflow import tf
+
+    steps = int(optimizer.iterations.numpy()) if optimizer.built else 0
+    if not np.any(learned):
+        if steps:
+            return (
+                "optimizer.apply_gradients ran, but the weights of the model passed to "
+                "train_step did not change: your step updated another model (one from outside "
+                "the function?). Use the `model` argument everywhere in train_step."
+            )
+        return (
+            "the weights did not change: computing gradients is not a step. End with "
+            "optimizer.apply_gradients(zip(gradients, model.trainable_variables))."
+        )
+    size = float(np.linalg.norm(fitted))
+    cosine = float(learned @ fitted) / (float(np.linalg.norm(learned)) * size)
+    scale = float(np.linalg.norm(learned)) / size
+    if cosine < -0.999:
+        return (
+            "your step went uphill, the opposite way to fit's: it raised the loss. Give "
+            "apply_gradients the gradients of the loss itself (it steps against them)."
+        )
+    if cosine > 0.999:
+        if not steps:
+            return (
+                f"your step points the right way but is {scale:.3g} times the size of fit's: "
+                "use the optimizer passed to train_step, not another one."
+            )
+        if isclose(scale, len(images), rel_tol=0.01):
+            return (
+                f"your step is {len(images)} times fit's: your loss is the *sum* over the "
+                "batch; fit uses the mean (what SparseCategoricalCrossentropy() gives)."
+            )
+        return f"your step points the right way but is {scale:.3g} times the size of fit's."
+    # Softmax applied twice: the probabilities read as logits (Keras' own losses undo this
+    # slip for a softmax output; tf.nn's do not).
+    logits = _sgd_step(
+        _clone(model),
+        images,
+        labels,
+        lambda y, p: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, p)),
+    )
+    if np.linalg.norm(learned - logits) <= 0.01 * np.linalg.norm(logits):
+        return (
+            "your loss treats the probabilities as logits (scores before the softmax), but "
+            "the model already ends in a softmax: the step barely moves. Use "
+            "keras.losses.SparseCategoricalCrossentropy(), which takes probabilities, as "
+            "compile does."
+        )
+    return (
+        f"your step moved the weights in another direction than fit's (cosine similarity "
+        f"{cosine:.3f}, where 1 is the same direction), so it followed the slopes of another "
+        "loss: take the gradients of loss_function(labels, probabilities), the cross-entropy "
+        "compile uses, with respect to model.trainable_variables."
+    )
+
+
+step = Exercise(
+    "ex03.step",
+    "code",
+    "train_step",
+    _check_train_step,
+    hint="Four lines, in order: inside `with tf.GradientTape() as tape:` run the model on the "
+    "images (training=True) and compute the loss from the labels and the probabilities; then "
+    "ask the tape for the gradient of the loss with respect to model.trainable_variables; "
+    "then give the optimizer the pairs (gradient, variable).",
+    solution="""
+    def train_step(model, optimizer, images, labels):
+        with tf.GradientTape() as tape:
+            probabilities = model(images, training=True)  # 1. forward pass
+            loss = loss_function(labels, probabilities)  # 2. how wrong
+        gradients = tape.gradient(loss, model.trainable_variables)  # 3. the slopes
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # 4. one step
+        return loss
+    """,
+    explanation="The tape records every operation from the weights to the loss, so it can "
+    "work backwards to the slope of the loss for each weight (backpropagation). "
+    "apply_gradients then moves each weight by -learning_rate x its slope (for SGD). "
+    "model.fit runs exactly this for every batch, plus the metrics and the callbacks.",
+    keywords=(
+        Keyword("model", "mnist_cnn.build_cnn(seed=SEED)", "a model to copy and step"),
+        Keyword("images", "batch_images", "one batch of images"),
+        Keyword("labels", "batch_labels", "their labels"),
+    ),
+)
