@@ -41,7 +41,8 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
     exercises = exercises_of(module)
     solved_cells, names = [], set()
     for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code" or "exercise" not in cell["metadata"].get("tags", []):
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] != "code" or not {"exercise", "experiment"} & set(tags):
             continue
         source = "".join(cell["source"])
         checked = check_call(source)
@@ -55,9 +56,16 @@ def solved(notebook: dict, module) -> tuple[dict, list[int]]:
             + f"_verdict = {call}\nassert _verdict, repr(_verdict)  # must be Correct"
             + source[end:]
         )
-        blank = re.compile(rf"^{exercise.answer_name} = \.\.\..*$", re.MULTILINE)
-        assert blank.search(source), f"{exercise.name}: no blank answer line"
-        source = blank.sub(lambda _, code=exercise.solution_code: code, source)
+        if exercise.answer_name is None:  # an experiment: its `name = ...` lines are the run
+            blanks = re.compile(r"^\w+ = \.\.\..*\n", re.MULTILINE)
+            first = blanks.search(source)
+            assert first, f"{exercise.name}: no blank lines"
+            rest = blanks.sub("", source[first.end() :])
+            source = source[: first.start()] + exercise.solution_code + "\n" + rest
+        else:
+            blank = re.compile(rf"^{exercise.answer_name} = \.\.\..*$", re.MULTILINE)
+            assert blank.search(source), f"{exercise.name}: no blank answer line"
+            source = blank.sub(lambda _, code=exercise.solution_code: code, source)
         cell["source"] = source
         solved_cells.append(index)
         names.add(name)

@@ -487,3 +487,186 @@ step = Exercise(
         Keyword("labels", "batch_labels", "their labels"),
     ),
 )
+
+
+# ---- experiment 1: make the validation loss stop rising by epoch 15 -------------------------
+
+#: The overfitting run of the notebook, which the experiment starts from: the tutorial's CNN
+#: without augmentation, on the first `SMALL_PART` of the images it learns from, for
+#: `EPOCHS_TO_BEAT` epochs at a constant learning rate.
+SMALL_PART = 1_000
+EPOCHS_TO_BEAT = 15
+BASELINE_SETTINGS = {"epochs": EPOCHS_TO_BEAT, "schedule": "constant", "batch_size": 32}
+#: The last epochs, over which the trend of the validation loss is read (one epoch's value
+#: moves by 5-10% by chance on 800 validation images; a straight line through 8 does not).
+_TREND_EPOCHS = 8
+#: Rising: the validation loss grows by more than this share per epoch over those epochs.
+_RISING = 0.005
+#: A model whose validation loss is within this share of its run's lowest is at its best
+#: epoch (early stopping went back to it).
+_AT_BEST = 0.02
+_baseline_cache: dict = {}
+
+
+def notebook_split(seed: int = 0):
+    """The images notebook 03 learns from and validates on, made as its Setup makes them:
+    `((fit_images, fit_labels), (validation_images, validation_labels))`."""
+    from ..data import load_sample
+    from ..split import train_test_split
+    from ..training import NOTEBOOK_SAMPLE_SIZE
+
+    images, labels = load_sample(NOTEBOOK_SAMPLE_SIZE, seed=seed)
+    (train_images, train_labels), _ = train_test_split(images, labels, seed=seed)
+    fraction = 1 - _recipe().validation_fraction
+    return train_test_split(train_images, train_labels, train_fraction=fraction, seed=seed)
+
+
+def _recipe():
+    from ..config import PRESETS
+
+    return PRESETS["tutorial"].training
+
+
+def baseline_run(seed: int = 0) -> dict:
+    """The overfitting run the experiment is judged against, trained here once (a few
+    seconds) and then cached: `{"val_loss": [...], "final": the final model's validation
+    loss, "validation": (images, labels)}`."""
+    if seed in _baseline_cache:
+        return _baseline_cache[seed]
+    from ..evaluation import evaluate
+    from ..model import build_cnn
+    from ..training import train
+
+    (fit_images, fit_labels), validation = notebook_split(seed)
+    model = build_cnn(seed=seed)
+    history = train(
+        model,
+        fit_images[:SMALL_PART],
+        fit_labels[:SMALL_PART],
+        _recipe(),
+        validation_data=validation,
+        live_plot=False,
+        verbose=0,
+        seed=seed,
+        **BASELINE_SETTINGS,
+    )
+    _baseline_cache[seed] = {
+        "val_loss": [float(v) for v in history.history["val_loss"]],
+        "final": evaluate(model, *validation, warn_if_seen=False).loss,
+        "validation": validation,
+    }
+    return _baseline_cache[seed]
+
+
+def trend(val_loss: list[float]) -> float:
+    """How fast the validation loss changes over the last `_TREND_EPOCHS` epochs: the slope
+    of a straight line through its logarithm, as a share per epoch (0.02: +2% per epoch)."""
+    tail = np.log(np.asarray(val_loss[-_TREND_EPOCHS:], dtype=float))
+    if len(tail) < 2:
+        return 0.0
+    slope = np.polyfit(np.arange(len(tail)), tail, 1)[0]
+    return float(np.expm1(slope))
+
+
+def _summary(val_loss: list[float], final: float) -> dict:
+    lowest = min(val_loss)
+    return {
+        "epochs": len(val_loss),
+        "best": val_loss.index(lowest) + 1,
+        "lowest": lowest,
+        "final": final,
+        "trend": trend(val_loss),
+        "at_best": final <= lowest * (1 + _AT_BEST),
+    }
+
+
+def _describe(name: str, run: dict) -> str:
+    first = max(run["epochs"] - _TREND_EPOCHS, 0) + 1
+    return (
+        f"{name}: lowest validation loss {run['lowest']:.3f} at epoch {run['best']}; over "
+        f"epochs {first}-{run['epochs']} it changed by {run['trend']:+.1%} per epoch; the final "
+        f"model's is {run['final']:.3f} ({run['final'] / run['lowest'] - 1:+.0%} above the "
+        "lowest)"
+    )
+
+
+def _check_overfitting_experiment(*, history, model) -> str:
+    from ..evaluation import evaluate
+    from . import Unchecked, given_model
+
+    val_loss = given_history(history, "history", needs=("val_loss",))["val_loss"]
+    model = given_model(model)
+    asked = (getattr(history, "params", None) or {}).get("epochs") or len(val_loss)
+    if asked != EPOCHS_TO_BEAT:
+        raise Wrong(
+            f"your run was asked for {asked} epochs; the question is about epoch "
+            f"{EPOCHS_TO_BEAT}, as in the overfitting run: keep epochs={EPOCHS_TO_BEAT} and "
+            "change something else."
+        )
+    baseline = baseline_run()
+    final = evaluate(model, *baseline["validation"], warn_if_seen=False).loss
+    if not any(
+        isclose(final, v, rel_tol=0.02, abs_tol=1e-3) for v in (val_loss[-1], min(val_loss))
+    ):
+        raise Unchecked(
+            f"model= has validation loss {final:.3f} on validation_images, but history= ends "
+            f"at {val_loss[-1]:.3f} (lowest {min(val_loss):.3f}): pass the model that made "
+            "this history, trained with validation_data=(validation_images, validation_labels)"
+        )
+    yours = _summary(val_loss, final)
+    before = _summary(baseline["val_loss"], baseline["final"])
+    stopped_early = len(val_loss) < asked
+    comparison = f"{_describe('Before', before)}. {_describe('Yours', yours)}."
+    if yours["trend"] > _RISING and not yours["at_best"]:
+        where = (
+            "early stopping ended the run but kept the last weights: add restore_best_weights=True"
+            if stopped_early
+            else f"after epoch {yours['best']} it rose again"
+        )
+        raise Wrong(
+            f"{comparison} Your validation loss still rises: {where}. Try dropout, shifted "
+            "images, a lower learning rate or early stopping, one change at a time."
+        )
+    if final > before["final"]:
+        raise Wrong(
+            f"{comparison} It no longer rises, but your final model is worse on the "
+            "validation images than the overfitted one: it has not learned enough in "
+            f"{EPOCHS_TO_BEAT} epochs (a learning rate too low, or too much dropout?)."
+        )
+    how = (
+        f"early stopping ended the run after epoch {len(val_loss)} and went back to the "
+        f"weights of epoch {yours['best']}"
+        if stopped_early and yours["at_best"]
+        else "your validation loss no longer rises"
+    )
+    return (
+        f"{comparison} So {how}, and your final model's validation loss is "
+        f"{1 - final / before['final']:.0%} lower than the overfitted one's."
+    )
+
+
+e1 = Exercise(
+    "ex03.e1",
+    "experiment",
+    None,
+    _check_overfitting_experiment,
+    hint="Change one thing in the run and train again: dropout=0.25 in the CNNConfig, "
+    "shift=0.1 (random shifts of the images), a learning rate 10 times lower, or "
+    "callbacks=[keras.callbacks.EarlyStopping(...)] with restore_best_weights=True.",
+    solution="""
+    model = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(shift=0.1), seed=SEED)
+    history = mnist_cnn.train(
+        model, few_images, few_labels, RECIPE,
+        validation_data=(validation_images, validation_labels),
+        epochs=15, schedule="constant", batch_size=32, live_plot=False,
+    )
+    """,
+    explanation="Shifting each image by a few pixels at random makes every epoch show the "
+    "model slightly different digits, so it cannot memorise the 1,000 images; dropout does "
+    "the same to the model's own features. Early stopping does not prevent the rise, it keeps "
+    "the weights from before it.",
+    keywords=(
+        Keyword("history", "history", "the History your run returned", answer=True),
+        Keyword("model", "model", "the model your run trained", answer=True),
+    ),
+)
