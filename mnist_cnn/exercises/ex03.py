@@ -464,7 +464,7 @@ step = Exercise(
     "code",
     "train_step",
     _check_train_step,
-    hint="Four lines, in order: inside `with tf.GradientTape() as tape:` run the model on the "
+    hint="Four lines, in order: inside the tape's `with` block, run the model on the "
     "images (training=True) and compute the loss from the labels and the probabilities; then "
     "ask the tape for the gradient of the loss with respect to model.trainable_variables; "
     "then give the optimizer the pairs (gradient, variable).",
