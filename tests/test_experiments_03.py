@@ -94,7 +94,7 @@ def test_right_and_wrong_runs():
     shifted = run(mnist_cnn.CNNConfig(shift=0.1))
     result = ex03.e1.check(history=shifted[1], model=shifted[0])
     assert result.status == CORRECT, result
-    assert "no longer rises" in result.message and "Before:" in result.message
+    assert "no longer rises" in result.message and "Overfitting run:" in result.message
     assert f"{min(baseline['val_loss']):.3f}" in result.message  # the numbers of both runs
 
     keras = mnist_cnn.keras

@@ -533,7 +533,6 @@ def baseline_run(seed: int = 0) -> dict:
     loss, "validation": (images, labels)}`."""
     if seed in _baseline_cache:
         return _baseline_cache[seed]
-    from ..evaluation import evaluate
     from ..model import build_cnn
     from ..training import train
 
@@ -552,10 +551,21 @@ def baseline_run(seed: int = 0) -> dict:
     )
     _baseline_cache[seed] = {
         "val_loss": [float(v) for v in history.history["val_loss"]],
-        "final": evaluate(model, *validation, warn_if_seen=False).loss,
+        "final": validation_loss(model, *validation),
         "validation": validation,
     }
     return _baseline_cache[seed]
+
+
+def validation_loss(model, images, labels) -> float:
+    """The cross-entropy of `model` on `images` as Keras computes `val_loss` (from the logits
+    under a softmax output, so very wrong answers are not capped as clipped probabilities
+    would cap them): the same number the History holds for the same weights."""
+    from .._tensorflow import keras
+
+    probabilities = model(images, training=False)
+    losses = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
+    return float(np.mean(keras.ops.convert_to_numpy(losses)))
 
 
 def trend(val_loss: list[float]) -> float:
@@ -581,17 +591,20 @@ def _summary(val_loss: list[float], final: float) -> dict:
 
 
 def _describe(name: str, run: dict) -> str:
-    first = max(run["epochs"] - _TREND_EPOCHS, 0) + 1
+    first = run["epochs"] - _TREND_EPOCHS + 1
+    how = (
+        f"over epochs {first}-{run['epochs']} it changed by {run['trend']:+.1%} per epoch"
+        if run["epochs"] >= EPOCHS_TO_BEAT
+        else f"the run stopped after epoch {run['epochs']}"
+    )
     return (
-        f"{name}: lowest validation loss {run['lowest']:.3f} at epoch {run['best']}; over "
-        f"epochs {first}-{run['epochs']} it changed by {run['trend']:+.1%} per epoch; the final "
-        f"model's is {run['final']:.3f} ({run['final'] / run['lowest'] - 1:+.0%} above the "
-        "lowest)"
+        f"{name}: lowest validation loss {run['lowest']:.3f} at epoch {run['best']}; {how}; "
+        f"the final model's is {run['final']:.3f} ({run['final'] / run['lowest'] - 1:+.0%} "
+        "above the lowest)"
     )
 
 
 def _check_overfitting_experiment(*, history, model) -> str:
-    from ..evaluation import evaluate
     from . import Unchecked, given_model
 
     val_loss = given_history(history, "history", needs=("val_loss",))["val_loss"]
@@ -604,7 +617,7 @@ def _check_overfitting_experiment(*, history, model) -> str:
             "change something else."
         )
     baseline = baseline_run()
-    final = evaluate(model, *baseline["validation"], warn_if_seen=False).loss
+    final = validation_loss(model, *baseline["validation"])
     if not any(
         isclose(final, v, rel_tol=0.02, abs_tol=1e-3) for v in (val_loss[-1], min(val_loss))
     ):
@@ -616,16 +629,18 @@ def _check_overfitting_experiment(*, history, model) -> str:
     yours = _summary(val_loss, final)
     before = _summary(baseline["val_loss"], baseline["final"])
     stopped_early = len(val_loss) < asked
-    comparison = f"{_describe('Before', before)}. {_describe('Yours', yours)}."
-    if yours["trend"] > _RISING and not yours["at_best"]:
-        where = (
-            "early stopping ended the run but kept the last weights: add restore_best_weights=True"
-            if stopped_early
-            else f"after epoch {yours['best']} it rose again"
-        )
+    comparison = f"{_describe('Overfitting run', before)}. {_describe('Yours', yours)}."
+    if stopped_early and not yours["at_best"]:
         raise Wrong(
-            f"{comparison} Your validation loss still rises: {where}. Try dropout, shifted "
-            "images, a lower learning rate or early stopping, one change at a time."
+            f"{comparison} Early stopping ended your run after epoch {len(val_loss)} but the "
+            "model kept the weights of that last epoch, not of the best one: add "
+            "restore_best_weights=True."
+        )
+    if not yours["at_best"] and yours["trend"] > _RISING:
+        raise Wrong(
+            f"{comparison} Your validation loss still rises after epoch {yours['best']}. Try "
+            "dropout, shifted images, a lower learning rate or early stopping, one change at "
+            "a time."
         )
     if final > before["final"]:
         raise Wrong(
