@@ -118,3 +118,20 @@ def test_right_and_wrong_runs():
     # A model that did not make this history (a fresh one) is not judged.
     result = ex03.e1.check(history=shifted[1], model=mnist_cnn.build_cnn(seed=3))
     assert result.status == UNCHECKED and "the model that made this history" in result.message
+
+
+def test_the_step_checker_leaves_the_learners_model_alone():
+    """ex03.step steps copies: the model passed keeps its weights, whatever the step does."""
+    keras, tf = mnist_cnn.keras, mnist_cnn._tensorflow.tf
+    images, labels = mnist_cnn.load_sample(100, seed=0)
+    loss_function = keras.losses.SparseCategoricalCrossentropy()
+    namespace = {"tf": tf, "keras": keras, "loss_function": loss_function}
+    exec(ex03.step.solution_code, namespace)
+    model = mnist_cnn.build_cnn(seed=0)
+    before = [weights.copy() for weights in model.get_weights()]
+    for _ in range(2):  # and a second check says the same
+        result = ex03.step.check(
+            namespace["train_step"], model=model, images=images[:32], labels=labels[:32]
+        )
+        assert result.status == CORRECT, result
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
