@@ -60,6 +60,10 @@ def test_nonsense_is_named(short_run):
         ({"history": history, "model": model, "epochs": 15}, UNCHECKED, "does not take"),
         ({"history": history, "model": model}, INCORRECT, "asked for 1 epochs"),
     ]
+    interrupted = mnist_cnn.keras.callbacks.History()
+    interrupted.history, interrupted.params = history.history, {"epochs": ex03.EPOCHS_TO_BEAT}
+    interrupted.stopped = "Stop button"  # as mnist_cnn.train sets it
+    cases.append(({"history": interrupted, "model": model}, INCORRECT, "ended early (Stop button)"))
     for given, status, words in cases:
         result = ex03.e1.check(**given)
         assert result.status == status and words in result.message, (given.keys(), result)

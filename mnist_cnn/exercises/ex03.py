@@ -15,6 +15,7 @@ from . import (
     given_history,
     given_number,
     isclose,
+    plural,
     whole_number,
 )
 
@@ -624,6 +625,12 @@ def _check_overfitting_experiment(*, history, model) -> str:
             f"your run was asked for {asked} epochs; the question is about epoch "
             f"{EPOCHS_TO_BEAT}, as in the overfitting run: keep epochs={EPOCHS_TO_BEAT} and "
             "change something else."
+        )
+    stopped = getattr(history, "stopped", None)  # set by mnist_cnn.train
+    if stopped and not stopped.startswith("a callback"):
+        raise Wrong(
+            f"your run ended early ({stopped}) after {plural(len(val_loss), 'epoch')}: run it "
+            f"again to the end, all {EPOCHS_TO_BEAT} epochs, so the checker can see them."
         )
     baseline = baseline_run()
     final = validation_loss(model, *baseline["validation"])
