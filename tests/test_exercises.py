@@ -567,6 +567,7 @@ def ex03_tables(keras_names, trained):
                 unchecked(3, "no epochs", history={"val_loss": []}),
             ],
         ),
+        "ex03.step": ex03_step_table(keras_names),
         "ex03.challenge": (
             {},
             [
@@ -600,6 +601,78 @@ def ex03_tables(keras_names, trained):
             ],
         ),
     }
+
+
+def ex03_step_table(keras_names):
+    """ex03.step: the learner's own train_step functions, run by the checker on real CNNs."""
+    keras, tf = keras_names["keras"], keras_names["tf"]
+    images, labels = mnist_cnn.load_sample(200, seed=0)
+    loss_function = keras.losses.SparseCategoricalCrossentropy()
+    solution = run_solution(ex03.step, {**keras_names, "loss_function": loss_function})
+    outside = mnist_cnn.build_cnn(seed=1)  # a model from outside the function
+
+    def step_with(loss_of, model_of=lambda model: model, apply=True, optimizer_of=None):
+        def train_step(model, optimizer, images, labels):
+            stepped = model_of(model)
+            with tf.GradientTape() as tape:
+                loss = loss_of(labels, stepped(images, training=True))
+            gradients = tape.gradient(loss, stepped.trainable_variables)
+            if apply:
+                (optimizer_of or optimizer).apply_gradients(
+                    zip(gradients, stepped.trainable_variables, strict=True)
+                )
+            return loss
+
+        return train_step
+
+    def with_predict(model, optimizer, images, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_function(labels, model.predict(images, verbose=0))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+
+    mean_by_hand = step_with(
+        lambda y, p: keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, p))
+    )
+    summed = step_with(
+        lambda y, p: keras.ops.sum(keras.losses.sparse_categorical_crossentropy(y, p))
+    )
+    logits = step_with(
+        lambda y, p: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, p))
+    )
+    squared = step_with(lambda y, p: keras.ops.mean((keras.ops.one_hot(y, 10) - p) ** 2))
+    one_hot = step_with(keras.losses.CategoricalCrossentropy())
+    uphill = step_with(lambda y, p: -loss_function(y, p))
+    usual = {"model": mnist_cnn.build_cnn(seed=0), "images": images[:64], "labels": labels[:64]}
+    augmented = mnist_cnn.PRESETS["tutorial"].model  # unseeded below: random draws differ
+    return (
+        usual,
+        [
+            right(solution, "lowered the loss"),
+            right(mean_by_hand, "as one step of model.fit"),
+            right(solution, "batch of 10", images=images[:10], labels=labels[:10]),
+            right(solution, "5,994 weights", model=mnist_cnn.build_cnn(seed=2)),
+            right(solution, "lowered", model=mnist_cnn.build_cnn(augmented)),  # random layers
+            wrong(step_with(loss_function, apply=False), "apply_gradients"),
+            wrong(step_with(loss_function, model_of=lambda model: outside), "another model"),
+            wrong(
+                step_with(loss_function, optimizer_of=keras.optimizers.SGD(0.01)),
+                "use the optimizer passed",
+            ),
+            wrong(summed, "sum"),
+            wrong(logits, "as logits"),
+            wrong(squared, "another loss"),
+            wrong(one_hot, "SparseCategoricalCrossentropy"),
+            wrong(uphill, "uphill"),
+            wrong(with_predict, "model.predict"),
+            wrong(lambda model, images: None, "four arguments"),
+            wrong(3, "define a function"),
+            wrong("train_step", "define a function"),
+            unchecked(solution, "images=", images=images),
+            unchecked(solution, "model=", model="cnn"),
+            unchecked(solution, "labels=", labels=DROP),
+        ],
+    )
 
 
 def confusion():
