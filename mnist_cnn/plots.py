@@ -186,8 +186,14 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
     """
     from matplotlib.patches import Rectangle
 
+    if hasattr(table, "layers") or not isinstance(table, (list, tuple)) or not table:
+        got = "a model" if hasattr(table, "layers") else f"{type(table).__name__} {table!r:.60}"
+        raise ValueError(
+            f"table must be the rows of layer_table(model) (at least one layer), got {got}; "
+            f"use plot_layer_shapes(layer_table(model))."
+        )
     figure, ax = plt.subplots(figsize=(max(8, 1.5 * len(table)), 3.6), layout="constrained")
-    largest = max(shape[0] for _, _, shape, _ in table if len(shape) >= 2)
+    largest = max((shape[0] for _, _, shape, _ in table if len(shape) >= 2), default=1)
     for position, (name, kind, shape, parameters) in enumerate(table):
         x = position * 1.5
         if len(shape) >= 2:  # an image-like stack: height x width x channels
