@@ -196,7 +196,7 @@ def check_digit(image: np.ndarray, name: str = "image") -> np.ndarray:
             hint = f" Use {name}.reshape(28, 28)."
         elif array.ndim == 3 and array.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE) and len(array) == 1:
             hint = f" Use {name}[0] for the one digit of a batch."
-        raise ValueError(f"a digit must have shape (28, 28), got {array.shape}.{hint}")
+        raise ValueError(f"{name}: a digit must have shape (28, 28), got {array.shape}.{hint}")
     return check_pixels(array, name)
 
 
