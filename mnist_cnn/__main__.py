@@ -252,14 +252,14 @@ def run_train(arguments) -> int:
             print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
             return 128 + (received or [signal.SIGINT])[0]
         result = evaluate(model, test_images, test_labels)
-        print(f"test: {result}")
+        print(f"test: {result}", flush=True)
         if received:
             print(f"interrupted: stopped before saving, nothing saved{kept}.", file=sys.stderr)
             return 128 + received[0]
         # overwrite: checked before training, against the epochs this run would train
         record = dict(data=data, preset=arguments.preset, test=result, test_data=test_data)
         path = _save_somewhere(model, destination, overwrite=True, **record)
-        print(f"saved to {path}")
+        print(f"saved to {path}", flush=True)
         if received:
             print(f"interrupted while saving: the model was saved first ({path}).", file=sys.stderr)
             return 128 + received[0]

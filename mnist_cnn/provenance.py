@@ -58,7 +58,6 @@ class ModelRecord:
     created: str = ""  # when training last ended (UTC, ISO 8601)
     test: dict | None = None  # {"accuracy", "loss", "count", "data"} when it was tested
     weights: str = ""  # digest of the weights train() left: other changes show as a mismatch
-    compiled_by_train: bool = False  # the optimizer is train()'s own (not the learner's compile)
     seen: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
 
     def overlap(self, images: np.ndarray) -> int:
@@ -107,7 +106,7 @@ class ModelRecord:
         record = cls(**values)
         for name, kind in typing.get_type_hints(cls).items():  # the annotations above
             value = getattr(record, name)
-            if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+            if isinstance(value, bool) or not isinstance(value, kind):
                 raise ValueError(f"its {name!r} is {value!r}")
         test = record.test or {}
         count, accuracy = test.get("count"), test.get("accuracy", 0)
@@ -178,7 +177,6 @@ def note_training(
     seed: int | None,
     epochs: int,
     stopped: str | None,
-    compiled_by_train: bool = False,
 ) -> ModelRecord:
     """Add one call of `train()` to the model's record (made on first use)."""
     record = record_of(model) or ModelRecord()
@@ -190,7 +188,6 @@ def note_training(
     record.stopped = stopped
     record.test = None  # the weights changed: an old test result no longer holds
     record.weights = weights_digest(model)
-    record.compiled_by_train = compiled_by_train
     record.created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     attach(model, record)
     return record

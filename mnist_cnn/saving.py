@@ -131,8 +131,8 @@ def saved_record(path: Path) -> tuple[ModelRecord | None, str | None]:
         if text.strip() == "null":
             return None, None
         return ModelRecord.from_json(text), None
-    except zipfile.BadZipFile:
-        return None, "is not a model saved by save_model (not a .keras zip file)"
+    except zipfile.BadZipFile:  # not a model at all: no training to lose
+        return None, None
     except Exception as error:  # a damaged entry, JSON or field: no usable record
         return None, f"has a damaged record of its training ({type(error).__name__}: {error})"
 
@@ -286,11 +286,7 @@ def load_model(path: str | os.PathLike | None = None):
         raise ValueError(
             f"{path} is not a readable Keras model ({type(error).__name__}: {text[:160]}). {fix}."
         ) from None
-    record = read_record(path)
-    attach(model, record)
-    if record is not None and record.compiled_by_train and getattr(model, "optimizer", None):
-        # train() compiled it: a further train() call compiles a fresh optimizer again
-        object.__setattr__(model, training._OWN_OPTIMIZER, model.optimizer)
+    attach(model, read_record(path))
     return model
 
 

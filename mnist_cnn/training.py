@@ -20,9 +20,10 @@ from .config import PRESETS, TrainingConfig, replace
 from .live_chart import LiveCurves
 from .split import SplitError, split_indices, train_test_split
 
-#: The attribute holding the optimizer `train()` compiled a model with; a model whose
-#: optimizer is another one was compiled by the learner, and keeps that compile.
-_OWN_OPTIMIZER = "_mnist_cnn_optimizer"
+#: The name of the optimizer `train()` compiles a model with (saved with the model, so it
+#: holds after `load_model` too); a model whose optimizer has another name was compiled by
+#: the learner, and keeps that compile.
+_OWN_OPTIMIZER = "mnist_cnn_train"
 #: The settings of a `TrainingConfig` that a learner's own compile replaces.
 _OPTIMIZER_SETTINGS = (
     "optimizer",
@@ -109,13 +110,13 @@ class NaNGuard(keras.callbacks.Callback):
 
 def _compiled_by_learner(model) -> bool:
     optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
-    return optimizer is not None and getattr(model, _OWN_OPTIMIZER, None) is not optimizer
+    return optimizer is not None and getattr(optimizer, "name", None) != _OWN_OPTIMIZER
 
 
-def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str]) -> None:
+def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str], steps: int) -> None:
     """Check that the learner's own compile can train: settings train() would ignore, a
-    learning rate that its schedule has taken to 0, or a loss that does not read digits,
-    are refused."""
+    learning rate that its schedule has taken to 0 (or will, before this run's `steps`
+    end), or a loss that does not read digits, are refused."""
     optimizer = model.optimizer
     kind = type(optimizer).__name__
     rate = float(np.asarray(optimizer.learning_rate))
@@ -141,6 +142,14 @@ def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str]) ->
             f"change nothing; compile the model again (model.compile(...)) with a learning "
             f"rate above 0 to train it further."
         )
+    schedule, start = getattr(optimizer, "_learning_rate", None), int(optimizer.iterations)
+    if isinstance(schedule, _Schedule) and float(schedule(start + steps - 1)) <= 0:
+        raise ValueError(
+            f"model's {kind} optimizer has a learning-rate schedule that reaches 0 before this "
+            f"run ends: it is at step {start:,}, and this run takes {steps:,} steps "
+            f"({config.epochs} epoch(s)), the last ones at learning rate 0, changing nothing. "
+            f"Train fewer epochs, or compile the model again with a longer schedule."
+        )
     loss = getattr(model, "loss", None)
     name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", ""))
     if "sparse_categorical_crossentropy" not in str(name):
@@ -154,7 +163,7 @@ def _compile(model, config: TrainingConfig, steps: int) -> None:
     """A fresh optimizer for this run, its schedule spread over `steps` weight updates."""
     rate = learning_rate_schedule(config.schedule, config.learning_rate, steps)
     optimizer = keras.optimizers.get(
-        {"class_name": config.optimizer, "config": {"learning_rate": rate}}
+        {"class_name": config.optimizer, "config": {"learning_rate": rate, "name": _OWN_OPTIMIZER}}
     )
     model.compile(
         optimizer=optimizer,
@@ -166,7 +175,6 @@ def _compile(model, config: TrainingConfig, steps: int) -> None:
         metrics=["accuracy"],
         steps_per_execution=config.steps_per_execution,
     )
-    object.__setattr__(model, _OWN_OPTIMIZER, model.optimizer)  # untracked by Keras
 
 
 def _hold_out(images, labels, config: TrainingConfig):
@@ -241,9 +249,10 @@ def _check_recipe(model, images, config, callbacks, own_compile: bool) -> None:
     schedule owns) together with a schedule."""
     loss = getattr(model, "loss", None) if own_compile else None
     from_logits = bool(getattr(loss, "get_config", dict)().get("from_logits", False))
+    outputs = model(images[:32].astype(np.float32), training=False)  # builds it, if need be
     if not from_logits:
         check_outputs(
-            keras.ops.convert_to_numpy(model(images[:32].astype(np.float32), training=False)),
+            keras.ops.convert_to_numpy(outputs),
             fix=" train() trains with a loss that reads probabilities; for a model that "
             "gives logits on purpose, compile it yourself first, with "
             "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True).",
@@ -339,10 +348,12 @@ def train(
         (images, labels), validation_data = _hold_out(images, labels, config)
     own_compile = _compiled_by_learner(model)
     _check_recipe(model, images, config, callbacks, own_compile)
+    steps = math.ceil(len(images) / config.batch_size) * config.epochs
     if own_compile:
-        _keep_learners_compile(model, config, given | (set(overrides) & set(_OPTIMIZER_SETTINGS)))
+        explicit = given | (set(overrides) & set(_OPTIMIZER_SETTINGS))
+        _keep_learners_compile(model, config, explicit, steps)
     else:
-        _compile(model, config, math.ceil(len(images) / config.batch_size) * config.epochs)
+        _compile(model, config, steps)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     before = model.get_weights()
@@ -425,7 +436,6 @@ def _end_run(model, history, config, guard, live, interrupted, before, images, v
         seed=config.seed,
         epochs=done,
         stopped=stopped,
-        compiled_by_train=not _compiled_by_learner(model),
     )
     return history
 
