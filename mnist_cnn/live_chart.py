@@ -420,7 +420,8 @@ class LiveCurves(keras.callbacks.Callback):
 
     In a notebook it shows a Stop button and a Plotly chart, redrawn at most every
     `min_interval` seconds (and at every epoch end). The button ends training after the
-    current batch; the weights and the history so far are kept. (`train()` also stops a run
+    current batch (Keras calls back once per `steps_per_execution` batches, so after up to
+    that many); the weights and the history so far are kept. (`train()` also stops a run
     whose loss becomes NaN, and the chart says why.) Outside a notebook it shows nothing and
     costs little.
     """

@@ -102,9 +102,14 @@ class NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
         if self.where is None and loss is not None and not math.isfinite(float(loss)):
-            self.where = (
-                f"the loss became {float(loss)} at epoch {self._epoch + 1}, batch {batch + 1}"
+            # Keras reports once per `steps_per_execution` batches: name the whole group.
+            group = int(getattr(self.model, "steps_per_execution", 1) or 1)
+            batches = (
+                f"batch {batch + 1}"
+                if group == 1
+                else f"batches {max(batch + 2 - group, 1)}-{batch + 1} (checked every {group})"
             )
+            self.where = f"the loss became {float(loss)} at epoch {self._epoch + 1}, {batches}"
             self.model.stop_training = True
 
 
