@@ -442,6 +442,34 @@ def test_ctrl_c_while_the_command_line_saves_keeps_the_file_and_says_so(tmp_path
     assert saved.epochs == PRESETS["fast"].training.epochs  # whole, fully trained
 
 
+SIGTERM_DURING_IMPORT = """
+import signal, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # as the command line does
+print("importing", flush=True)
+import mnist_cnn._tensorflow
+print("imported", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_during_the_tensorflow_import_ends_the_process_cleanly():
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_DURING_IMPORT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout.readline().strip() == "importing"
+    time.sleep(0.5)  # TensorFlow's import takes seconds: this lands inside it
+    process.send_signal(signal.SIGTERM)
+    printed, error = process.communicate(timeout=120)
+    assert process.returncode == 143, error[-2000:]
+    assert "Traceback" not in error and "TensorFlow is installed" not in error, error[-2000:]
+
+
 # -- the book ----------------------------------------------------------------------------------
 
 
