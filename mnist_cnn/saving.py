@@ -43,7 +43,9 @@ def _partial_file(path: Path):
     A save writes here, then renames the whole file into place, so an interrupted save
     never leaves a broken model and two concurrent saves never write into one file. While
     it exists, SIGTERM ends the process through Python (SystemExit), so it is removed then
-    too.
+    too. Code the exit is raised in may swallow it (h5py's file callbacks print it and go on,
+    or turn it into an OSError): the signal is noted as well, and the process ends once the
+    block ends, whatever happened inside.
     """
     handle, name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem[:40]}.", suffix=".partial.keras"
@@ -52,14 +54,26 @@ def _partial_file(path: Path):
     partial = Path(name)
     terminate = signal.getsignal(signal.SIGTERM)
     catch = threading.current_thread() is threading.main_thread() and terminate == signal.SIG_DFL
+    received = []
+
+    def end(number, frame):
+        received.append(number)
+        sys.exit(128 + number)
+
     if catch:
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+        signal.signal(signal.SIGTERM, end)
     try:
         yield partial
+    except BaseException:
+        if received:  # whatever the exit became on its way out: end as SIGTERM asked
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
     finally:
         partial.unlink(missing_ok=True)
         if catch:
             signal.signal(signal.SIGTERM, terminate)
+    if received:  # the exit was swallowed inside the block: end now
+        raise SystemExit(128 + signal.SIGTERM)
 
 
 def check_destination(path: str | os.PathLike | None, model_name: str = "tutorial_cnn") -> Path:

@@ -385,6 +385,43 @@ def test_the_command_line_does_not_replace_a_model_without_a_record(trained, tmp
     assert "no record" in error and "--overwrite" in error and output.read_bytes() == saved
 
 
+SAVE_LOOP = """
+import sys
+import mnist_cnn
+model = mnist_cnn.build_cnn(seed=0)
+print("ready", flush=True)
+while True:
+    mnist_cnn.save_model(model, sys.argv[1], overwrite=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is not a signal on Windows")
+@pytest.mark.parametrize("delay", [0.05, 0.13, 0.21])
+def test_sigterm_during_a_loop_of_real_saves_ends_the_process(tmp_path, delay):
+    """Wherever SIGTERM lands in a save (in h5py's writing too, which swallows exceptions
+    raised in its callbacks), the process ends with 143 and leaves a whole file."""
+    import time
+
+    path = tmp_path / "m.keras"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SAVE_LOOP, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout.readline().strip() == "ready"
+    time.sleep(0.5 + delay)
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, error = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, error[-2000:]
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no partial file
+    assert mnist_cnn.load_model(path).count_params() == build_cnn().count_params()
+
+
 # -- the command line's signals ----------------------------------------------------------------
 
 
