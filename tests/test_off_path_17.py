@@ -418,8 +418,9 @@ def test_sigterm_during_a_loop_of_real_saves_ends_the_process(tmp_path, delay):
     finally:
         process.kill()
     assert process.returncode == 143, error[-2000:]
-    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no partial file
-    assert mnist_cnn.load_model(path).count_params() == build_cnn().count_params()
+    assert [p.name for p in tmp_path.iterdir()] in (["m.keras"], [])  # no partial file
+    if path.exists():  # a save had ended before the signal: the file is whole
+        assert mnist_cnn.load_model(path).count_params() == build_cnn().count_params()
 
 
 # -- the command line's signals ----------------------------------------------------------------
