@@ -586,13 +586,13 @@ def plot_drawing_and_prediction(
         )
     prepared = check_digit(prepared, "prepared")
     probabilities = check_probabilities([probabilities], "probabilities", count=1)[0]
+    if probabilities.shape != (NUM_CLASSES,):
+        raise ValueError(f"probabilities must be 10 numbers, got shape {probabilities.shape}.")
     if abs(float(np.sum(probabilities)) - 1) > 1e-3:
         raise ValueError(
             f"probabilities must sum to 1 (the model's softmax, as predict_digit returns), "
             f"got a sum of {float(np.sum(probabilities)):.4g}."
         )
-    if probabilities.shape != (NUM_CLASSES,):
-        raise ValueError(f"probabilities must be 10 numbers, got shape {probabilities.shape}.")
     figure, axes = plt.subplots(
         1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]}, layout="constrained"
     )

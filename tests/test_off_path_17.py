@@ -208,6 +208,7 @@ def test_widgets_and_figures_refuse_what_they_would_draw_wrong(sample):
         (lambda: mnist_cnn.drawing_pad(scale=0), "scale must be a positive"),
         (lambda: plot_drawing(np.zeros((0, 0)), digit, np.full(10, 0.1)), "not empty"),
         (lambda: plot_drawing(digit, digit, np.full(10, 0.5)), "sum to 1"),
+        (lambda: plot_drawing(digit, digit, np.full(9, 0.1)), "10 numbers"),
         (lambda: mnist_cnn.plot_weight_sharing(digit, np.zeros(784), np.zeros(5)), "conv_filter"),
         (lambda: mnist_cnn.plot_weight_sharing(digit, np.zeros(100), np.zeros((5, 5))), "784"),
         (lambda: mnist_cnn.plot_digits(images, labels, columns=0), "columns"),
