@@ -418,7 +418,8 @@ def test_sigterm_during_a_loop_of_real_saves_ends_the_process(tmp_path, delay):
         _, error = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 143, error[-2000:]
+    # 143: it came during a save (ended through Python); -15: between saves (default action)
+    assert process.returncode in (143, -signal.SIGTERM), error[-2000:]
     assert [p.name for p in tmp_path.iterdir()] in (["m.keras"], [])  # no partial file
     if path.exists():  # a save had ended before the signal: the file is whole
         assert mnist_cnn.load_model(path).count_params() == build_cnn().count_params()
