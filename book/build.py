@@ -121,18 +121,35 @@ def check_pages() -> None:
 
 
 def check_executed(notebooks: list[Path]) -> None:
-    """Refuse to build from executed notebooks that are missing or older than their source
-    (an earlier build stopped part way, or a notebook changed since)."""
+    """Refuse to build from executed notebooks that are missing, older than their source,
+    unreadable (an earlier build stopped part way, or a notebook changed since), or left
+    from a notebook that no longer exists."""
+    import nbformat
+
     missing = [n.name for n in notebooks if not (EXECUTED / n.name).is_file()]
     stale = [
         n.name
         for n in notebooks
         if n.name not in missing and (EXECUTED / n.name).stat().st_mtime < n.stat().st_mtime
     ]
-    if missing or stale:
+    damaged = []
+    for notebook in notebooks:
+        if notebook.name not in missing + stale:
+            try:
+                nbformat.read(EXECUTED / notebook.name, as_version=4)
+            except Exception:  # empty, cut off or not JSON: all mean "execute it again"
+                damaged.append(notebook.name)
+    sources = {n.name for n in notebooks}
+    orphans = sorted(n.name for n in EXECUTED.glob("*.ipynb") if n.name not in sources)
+    if missing or stale or damaged or orphans:
         problems = "; ".join(
             f"{what}: {', '.join(names)}"
-            for what, names in (("not executed", missing), ("changed since", stale))
+            for what, names in (
+                ("not executed", missing),
+                ("changed since", stale),
+                ("unreadable", damaged),
+                ("no longer in notebooks/", orphans),
+            )
             if names
         )
         sys.exit(
@@ -156,7 +173,7 @@ def main() -> None:
     started = time.perf_counter()
     notebooks = sorted((REPOSITORY / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-    if arguments.skip_execute and EXECUTED.is_dir():
+    if arguments.skip_execute:
         check_executed(notebooks)
     else:
         shutil.rmtree(EXECUTED, ignore_errors=True)
@@ -193,7 +210,7 @@ def main() -> None:
     assets.install_scripts(SOURCE / "extra" / "js")
     (SOURCE / "extra" / "icons.css").write_text(assets.icons_css(), encoding="utf-8")
     assets.favicon_png(SOURCE / "favicon.png")
-    for notebook in sorted(EXECUTED.glob("*.ipynb")):
+    for notebook in (EXECUTED / source.name for source in notebooks):
         shutil.copy(notebook, SOURCE / notebook.name)
         done = prepare_page(SOURCE / notebook.name)
         if any(done.values()):

@@ -8,13 +8,13 @@ python -m mnist_cnn evaluate models/fast.keras  # loss, accuracy and confusion m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import signal
 import sys
 import threading
 import time
 import warnings
-import zipfile
 from pathlib import Path
 
 from .checks import MAX_SEED, NUM_CLASSES
@@ -165,14 +165,19 @@ class _UsageError(ValueError):
 
 def _check_output(arguments, preset, epochs: int) -> Path:
     """The --output path, checked before training: writable, and not a model trained more."""
-    from .provenance import read_record
-    from .saving import check_destination
+    from .saving import check_destination, saved_record
 
     try:
         destination = check_destination(arguments.output, preset.model.name)
     except (ValueError, OSError) as error:
         raise _UsageError(f"--output: {error}") from None
-    old = read_record(destination) if zipfile.is_zipfile(destination) else None
+    old, problem = saved_record(destination)
+    if problem and not arguments.overwrite:
+        raise _UsageError(
+            f"--output: {destination} {problem}, so it cannot be told whether this run "
+            f"({epochs} epochs) trains less than the model it holds, and saving would replace "
+            f"that one. Give another --output, or add --overwrite to replace it."
+        )
     if old is not None and old.epochs > epochs and not arguments.overwrite:
         raise _UsageError(
             f"--output: {destination} holds a model trained for {old.epochs} epochs "
@@ -202,45 +207,88 @@ def run_train(arguments) -> int:
     )
     started = time.perf_counter()
 
-    class EpochLine(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            values = "  ".join(
-                f"{key} {(logs or {}).get(key, math.nan):.4f}"
-                for key in ("loss", "accuracy", "val_loss", "val_accuracy")
-            )
-            seconds = time.perf_counter() - started
-            print(f"epoch {epoch + 1:>3}/{config.epochs}  {values}  {seconds:6.1f} s", flush=True)
+    # From here on Ctrl-C and SIGTERM are noted, not raised inside TensorFlow (which could
+    # leave its threads mid-step: a crash at exit): training stops after the current batch,
+    # evaluation and saving end whole, and then the signal decides the exit status.
+    with _signals_held() as received:
 
-    try:
-        history = train(
-            model,
-            train_images,
-            train_labels,
-            config,
-            live_plot=False,
-            callbacks=[EpochLine()],
-            verbose=0,
-        )
-    except SplitError as error:
-        raise _UsageError(
-            f"the validation hold-out ({config.validation_fraction:.0%} of the "
-            f"{len(train_images):,} training images) would lack digit(s) {error.lacking}; use "
-            f"a larger --sample-size."
-        ) from None
-    except TrainingDivergedError as error:
-        print(f"error: {error} Nothing was saved.", file=sys.stderr)
-        return 1
-    if history.stopped and history.stopped.startswith("interrupted"):
+        class EpochLine(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                self.model.stop_training = self.model.stop_training or bool(received)
+
+            def on_epoch_end(self, epoch, logs=None):
+                if received:
+                    return  # a cut-off epoch: no line
+                values = "  ".join(
+                    f"{key} {(logs or {}).get(key, math.nan):.4f}"
+                    for key in ("loss", "accuracy", "val_loss", "val_accuracy")
+                )
+                seconds = time.perf_counter() - started
+                print(
+                    f"epoch {epoch + 1:>3}/{config.epochs}  {values}  {seconds:6.1f} s", flush=True
+                )
+
+        try:
+            history = train(
+                model,
+                train_images,
+                train_labels,
+                config,
+                live_plot=False,
+                callbacks=[EpochLine()],
+                verbose=0,
+            )
+        except SplitError as error:
+            raise _UsageError(
+                f"the validation hold-out ({config.validation_fraction:.0%} of the "
+                f"{len(train_images):,} training images) would lack digit(s) {error.lacking}; "
+                f"use a larger --sample-size."
+            ) from None
+        except TrainingDivergedError as error:
+            print(f"error: {error} Nothing was saved.", file=sys.stderr)
+            return 1
         kept = f"; {destination} is unchanged" if destination.exists() else ""
-        print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
-        return 130
-    result = evaluate(model, test_images, test_labels)
-    print(f"test: {result}")
-    # overwrite: checked before training, against the epochs this run would train
-    record = dict(data=data, preset=arguments.preset, test=result, test_data=test_data)
-    path = _save_somewhere(model, destination, overwrite=True, **record)
-    print(f"saved to {path}")
+        if received or (history.stopped or "").startswith("interrupted"):
+            print(f"interrupted: training stopped, nothing saved{kept}.", file=sys.stderr)
+            return 128 + (received or [signal.SIGINT])[0]
+        result = evaluate(model, test_images, test_labels)
+        print(f"test: {result}", flush=True)
+        if received:
+            print(f"interrupted: stopped before saving, nothing saved{kept}.", file=sys.stderr)
+            return 128 + received[0]
+        # overwrite: checked before training, against the epochs this run would train
+        record = dict(data=data, preset=arguments.preset, test=result, test_data=test_data)
+        path = _save_somewhere(model, destination, overwrite=True, **record)
+        print(f"saved to {path}", flush=True)
+        if received:
+            print(f"interrupted while saving: the model was saved first ({path}).", file=sys.stderr)
+            return 128 + received[0]
     return 0
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """For the block, SIGINT and SIGTERM are noted (in the list it yields), not acted on:
+    evaluation and saving end whole, and the caller decides what a signal means.
+
+    Run as `python -m mnist_cnn` they stay noted until the process ends, so a signal during
+    TensorFlow's shutdown prints no traceback, and one that comes after the file is saved
+    changes nothing. Called in-process (`main()` from a test), the handlers are put back.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # signal handlers can only be set from the main thread
+        return
+    previous = {
+        number: signal.signal(number, lambda number, frame: received.append(number))
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield received
+    finally:
+        if __name__ != "__main__":
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def run_evaluate(arguments) -> int:

@@ -80,10 +80,19 @@ def _interrupt_after():
         return
     held = []
     previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    # SIGTERM too, when Python handles it (the command line ends through SystemExit): an
+    # import cut off by it fails in the same way. Its default (end at once) is left alone.
+    terminate = signal.getsignal(signal.SIGTERM)
+    if callable(terminate):
+        signal.signal(signal.SIGTERM, lambda number, frame: held.append(number))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        if callable(terminate):
+            signal.signal(signal.SIGTERM, terminate)
+    if signal.SIGTERM in held:
+        terminate(signal.SIGTERM, None)  # what it would have done during the import
     if held:
         raise KeyboardInterrupt
 

@@ -132,12 +132,9 @@ def check_labels(
             what = (
                 "NaN"
                 if np.isnan(array).any()
-                else "fractions such as "
-                + (
-                    f"{array[array != np.rint(array)][0]:g}"
-                    if np.isfinite(array).all()
-                    else "infinity"
-                )
+                else f"fractions such as {array[array != np.rint(array)][0]:g}"
+                if np.isfinite(array).all()
+                else "infinite values"
             )
         elif kind == "b":
             what = "True/False values"
@@ -199,7 +196,7 @@ def check_digit(image: np.ndarray, name: str = "image") -> np.ndarray:
             hint = f" Use {name}.reshape(28, 28)."
         elif array.ndim == 3 and array.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE) and len(array) == 1:
             hint = f" Use {name}[0] for the one digit of a batch."
-        raise ValueError(f"a digit must have shape (28, 28), got {array.shape}.{hint}")
+        raise ValueError(f"{name}: a digit must have shape (28, 28), got {array.shape}.{hint}")
     return check_pixels(array, name)
 
 
@@ -292,6 +289,27 @@ def check_probabilities(values, name: str = "probabilities", count: int | None =
     if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
         raise ValueError(f"{name} must hold numbers from 0 to 1 (no NaN).")
     return array
+
+
+def check_outputs(outputs, name: str = "model", fix: str = "") -> np.ndarray:
+    """`outputs` of a model (N, classes) as an array, checked to be probabilities: finite,
+    from 0 to 1, each row summing to 1 (a softmax), else a ValueError naming `name`.
+
+    A model whose last layer gives logits (no softmax) reads digits only by its largest
+    output, and its "probabilities" and cross-entropy would be silently wrong.
+    """
+    outputs = np.asarray(outputs)
+    sums = outputs.sum(axis=-1) if outputs.size else np.ones(1)
+    if outputs.size and (
+        not np.isfinite(outputs).all() or outputs.min() < 0 or np.abs(sums - 1).max() > 1e-3
+    ):
+        raise ValueError(
+            f"{name}'s outputs are not probabilities (they run from {np.nanmin(outputs):.3g} to "
+            f"{np.nanmax(outputs):.3g}, rows summing to {np.nanmin(sums):.3g}-"
+            f"{np.nanmax(sums):.3g}): its last layer needs activation='softmax' (or add "
+            f"keras.layers.Softmax() after a layer that gives logits).{fix}"
+        )
+    return outputs
 
 
 def check_matrix(matrix, name: str = "matrix", *, shares: bool = False) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import IMAGE_SIZE, check_model, check_pixels
+from .checks import IMAGE_SIZE, check_model, check_outputs, check_pixels
 
 BOX = 20  # MNIST digits fit in a 20x20 box inside the 28x28 image
 
@@ -135,7 +135,7 @@ def predict_digit(model, image: np.ndarray):
             f"{which} is empty (no ink): there is no digit to read. Draw a digit first; "
             f"MNIST digits are white ink (high values) on black (0)."
         )
-    probabilities = np.asarray(model.predict(pixels, verbose=0))
+    probabilities = check_outputs(model.predict(pixels, verbose=0))
     digits = probabilities.argmax(axis=1)
     if single:
         return int(digits[0]), probabilities[0]

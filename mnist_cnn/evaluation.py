@@ -18,6 +18,7 @@ from .checks import (
     check_labels,
     check_matrix,
     check_model,
+    check_outputs,
     check_positive_int,
     check_probabilities,
 )
@@ -28,17 +29,21 @@ class Evaluation:
     """Loss and accuracy of a model on a set of images.
 
     `seen_in_training` counts the images the model was trained on (from its record, see
-    `model_record`): anything above 0 means this is not a test on unseen images.
+    `model_record`): anything above 0 means this is not a test on unseen images. It is
+    None when that cannot be told: the model was also trained outside `train()` (e.g. by
+    `model.fit`), which its record does not know of.
     """
 
     loss: float
     accuracy: float
     count: int
-    seen_in_training: int = 0
+    seen_in_training: int | None = 0
 
     def __str__(self) -> str:
         text = f"loss {self.loss:.4f}, accuracy {self.accuracy:.2%} on {self.count:,} images"
-        if self.seen_in_training:
+        if self.seen_in_training is None:
+            text += " (unseen or not cannot be told: the model was also trained outside train())"
+        elif self.seen_in_training:
             text += f" (NOT unseen: the model was trained on {self.seen_in_training:,} of them)"
         return text
 
@@ -60,9 +65,10 @@ def evaluate(
     them and a warning says so (unless `warn_if_seen` is False, for when you measure
     accuracy on the training images on purpose).
     """
-    from .provenance import record_of
+    from .provenance import record_of, trained_elsewhere
 
-    images, labels = check_images(images, labels)
+    images, _ = check_images(images)
+    labels = check_labels(labels, count=len(images))  # None included: "labels must be given"
     if len(images) == 0:
         raise ValueError("there are no images to evaluate: images is empty.")
     if not isinstance(warn_if_seen, bool):
@@ -74,7 +80,16 @@ def evaluate(
     accuracy = float((predicted == labels).mean())
     record = record_of(model)
     seen = record.overlap(images) if record is not None else 0
-    if seen and warn_if_seen:
+    if trained_elsewhere(model):
+        seen = None
+        if warn_if_seen:
+            warnings.warn(
+                "cannot tell whether the model has seen these images: it was also trained "
+                "outside train() (model.fit, set_weights, ...), which its record does not "
+                "know of. For a test on unseen images, train it with train() only.",
+                stacklevel=2,
+            )
+    elif seen and warn_if_seen:
         warnings.warn(
             f"the model was trained on {seen:,} of these {len(images):,} images, so this is not "
             f"a test on unseen images: its accuracy says how well it remembers, not how well "
@@ -101,15 +116,7 @@ def predict(model, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarra
     batch_size = check_positive_int(batch_size, "batch_size")
     if len(images) == 0:
         return np.zeros(0, np.int64), np.zeros((0, NUM_CLASSES), np.float32)
-    outputs = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
-    sums = outputs.sum(axis=1)
-    if not np.isfinite(outputs).all() or outputs.min() < 0 or np.abs(sums - 1).max() > 1e-3:
-        raise ValueError(
-            f"model's outputs are not probabilities (they run from {np.nanmin(outputs):.3g} to "
-            f"{np.nanmax(outputs):.3g}, rows summing to {np.nanmin(sums):.3g}-"
-            f"{np.nanmax(sums):.3g}): its last layer needs activation='softmax' (or add "
-            f"keras.layers.Softmax() after a layer that gives logits)."
-        )
+    outputs = check_outputs(model.predict(images, batch_size=batch_size, verbose=0))
     return outputs.argmax(axis=1), outputs
 
 

@@ -393,6 +393,21 @@ def plot_history(history: keras.callbacks.History | dict, title: str = "Training
     import plotly.graph_objects as go
 
     logs = history.history if hasattr(history, "history") else history
+    series = [
+        values
+        for values in (logs.values() if isinstance(logs, dict) else ())
+        if hasattr(values, "__len__") and not isinstance(values, (str, bytes))
+    ]
+    if (
+        not isinstance(logs, dict)
+        or len(series) < len(logs)
+        or len({len(values) for values in series}) > 1
+    ):
+        raise ValueError(
+            f"history must be what train() or model.fit returns (a History), or its "
+            f"history.history dict of equally long lists per metric, got "
+            f"{type(history).__name__} {str(history)[:80]!r}; e.g. plot_history(history)."
+        )
     record = TrainingRecord()
     count = len(next(iter(logs.values()), []))
     for epoch in range(count):
@@ -405,7 +420,8 @@ class LiveCurves(keras.callbacks.Callback):
 
     In a notebook it shows a Stop button and a Plotly chart, redrawn at most every
     `min_interval` seconds (and at every epoch end). The button ends training after the
-    current batch; the weights and the history so far are kept. (`train()` also stops a run
+    current batch (Keras calls back once per `steps_per_execution` batches, so after up to
+    that many); the weights and the history so far are kept. (`train()` also stops a run
     whose loss becomes NaN, and the chart says why.) Outside a notebook it shows nothing and
     costs little.
     """
@@ -426,6 +442,15 @@ class LiveCurves(keras.callbacks.Callback):
             or not (0 <= min_interval < math.inf)
         ):
             raise ValueError(f"min_interval must be seconds (0 or more), got {min_interval!r}.")
+        if show is not None and not callable(show):
+            raise ValueError(
+                f"show must be a function that takes the figure (a dict), or None to draw in "
+                f"the notebook, got {type(show).__name__} {show!r}."
+            )
+        if not isinstance(finish_on_train_end, bool):
+            raise ValueError(
+                f"finish_on_train_end must be True or False, got {finish_on_train_end!r}."
+            )
         self.min_interval = float(min_interval)
         self.record = TrainingRecord(smoothing)
         self.smoothing = self.record.smoothing
@@ -516,6 +541,11 @@ class LiveCurves(keras.callbacks.Callback):
 
     # -- Keras hooks -----------------------------------------------------------------
     def on_train_begin(self, logs=None) -> None:
+        if self._started:  # used in an earlier run: this one gets a chart and a Stop of its own
+            self.record = TrainingRecord(self.smoothing)
+            self.stop_requested, self.stopped_because, self._last_draw = False, None, 0.0
+            if self._widgets is not None:
+                self.stop_button.disabled = False
         self._steps = self.params.get("steps")
         self._started = time.perf_counter()
         self._set_status("Training...")

@@ -11,7 +11,7 @@ from .augmentation import (
     RandomTranslation,
     RandomZoom,
 )
-from .checks import check_seed
+from .checks import check_model, check_seed
 from .config import CNNConfig
 
 layers = keras.layers
@@ -30,11 +30,15 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
     if config is None:
         config = CNNConfig()
     elif not isinstance(config, CNNConfig):
-        hint = (
-            f" For the {config!r} preset, use mnist_cnn.PRESETS[{config!r}].model."
-            if isinstance(config, str)
-            else ""
-        )
+        hint = ""
+        if isinstance(config, str):
+            hint = f" For the {config!r} preset, use mnist_cnn.PRESETS[{config!r}].model."
+        elif isinstance(getattr(config, "model", None), CNNConfig):  # a Preset
+            hint = " A preset holds two configs: pass its .model, e.g. PRESETS['tutorial'].model."
+        elif hasattr(config, "epochs"):
+            hint = (
+                " A TrainingConfig describes training: pass it to train(); build from a CNNConfig."
+            )
         raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}.{hint}")
     seed = check_seed(seed)
     # One seed per layer, below 2**31 (what Keras's seed generators take). The augmentation
@@ -150,8 +154,21 @@ class LayerTable(list):
 
 
 def layer_table(model: keras.Model) -> LayerTable:
-    """Each layer's name, type, output shape (one image, without the batch axis) and parameters."""
+    """Each layer's name, type, output shape (one image, without the batch axis) and parameters.
+
+    Raises:
+        TypeError: `model` is not a Keras model.
+        ValueError: the model has not been built (a subclassed model before its first call).
+    """
+    check_model(model)
+    try:
+        shapes = [tuple(layer.output.shape[1:]) for layer in model.layers]
+    except (AttributeError, ValueError):  # Keras: "has never been called"
+        raise ValueError(
+            f"model {model.name!r} has not been built yet, so its layers have no output shapes; "
+            f"call it on images once first, e.g. model(images[:1]), or use build_cnn()."
+        ) from None
     return LayerTable(
-        (layer.name, type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
-        for layer in model.layers
+        (layer.name, type(layer).__name__, shape, layer.count_params())
+        for layer, shape in zip(model.layers, shapes, strict=True)
     )

@@ -22,7 +22,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .checks import IMAGE_SIZE, NUM_CLASSES, check_digit, check_images, check_index, check_labels
+from .checks import (
+    IMAGE_SIZE,
+    NUM_CLASSES,
+    check_digit,
+    check_images,
+    check_index,
+    check_labels,
+    check_positive_int,
+)
 
 #: Okabe and Ito's eight colours (2008), told apart by readers with every common colour
 #: vision deficiency.
@@ -107,6 +115,7 @@ def plot_digits(
     indices = [check_index(index, len(images)) for index in indices]
     if not indices:
         raise ValueError("indices is empty: give at least one index to draw.")
+    columns = check_positive_int(columns, "columns")
     rows = -(-len(indices) // columns)
     figure, axes = plt.subplots(
         rows, columns, figsize=(1.1 * columns, 1.3 * rows), squeeze=False, layout="constrained"
@@ -186,8 +195,14 @@ def plot_layer_shapes(table: Sequence[tuple[str, str, tuple, int]]) -> Figure:
     """
     from matplotlib.patches import Rectangle
 
+    if hasattr(table, "layers") or not isinstance(table, (list, tuple)) or not table:
+        got = "a model" if hasattr(table, "layers") else f"{type(table).__name__} {table!r:.60}"
+        raise ValueError(
+            f"table must be the rows of layer_table(model) (at least one layer), got {got}; "
+            f"use plot_layer_shapes(layer_table(model))."
+        )
     figure, ax = plt.subplots(figsize=(max(8, 1.5 * len(table)), 3.6), layout="constrained")
-    largest = max(shape[0] for _, _, shape, _ in table if len(shape) >= 2)
+    largest = max((shape[0] for _, _, shape, _ in table if len(shape) >= 2), default=1)
     for position, (name, kind, shape, parameters) in enumerate(table):
         x = position * 1.5
         if len(shape) >= 2:  # an image-like stack: height x width x channels
@@ -535,6 +550,11 @@ def plot_mistakes(
 
 def plot_time_to_accuracy(results: dict, target: float | None = None) -> Figure:
     """Test accuracy against training time, one line per recipe, from a stored benchmark."""
+    if not isinstance(results, dict) or not isinstance(results.get("recipes"), dict):
+        raise ValueError(
+            f"results must be a stored benchmark with its 'recipes', as "
+            f"load_benchmark_results() returns, got {type(results).__name__} {results!r:.60}."
+        )
     target = target if target is not None else results.get("target", 0.99)
     figure, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     for position, (label, rows) in enumerate(results["recipes"].items()):
@@ -560,12 +580,19 @@ def plot_drawing_and_prediction(
     from .checks import check_pixels, check_probabilities
 
     drawn = check_pixels(drawn, "drawn")
-    if drawn.ndim != 2:
-        raise ValueError(f"drawn must be one grey-scale drawing (2-D), got shape {drawn.shape}.")
+    if drawn.ndim != 2 or drawn.size == 0:
+        raise ValueError(
+            f"drawn must be one grey-scale drawing (2-D, not empty), got shape {drawn.shape}."
+        )
     prepared = check_digit(prepared, "prepared")
     probabilities = check_probabilities([probabilities], "probabilities", count=1)[0]
     if probabilities.shape != (NUM_CLASSES,):
         raise ValueError(f"probabilities must be 10 numbers, got shape {probabilities.shape}.")
+    if abs(float(np.sum(probabilities)) - 1) > 1e-3:
+        raise ValueError(
+            f"probabilities must sum to 1 (the model's softmax, as predict_digit returns), "
+            f"got a sum of {float(np.sum(probabilities)):.4g}."
+        )
     figure, axes = plt.subplots(
         1, 3, figsize=(9, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]}, layout="constrained"
     )
@@ -607,6 +634,12 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
     sets = [("before training", filters_before)] + (
         [("after training", filters_after)] if filters_after is not None else []
     )
+    for when, filters in sets:
+        if not isinstance(filters, dict) or not filters:
+            raise ValueError(
+                f"the filters {when} must be what conv_filters(model) returns (a dict of "
+                f"filters per convolution layer), got {type(filters).__name__} {filters!r:.60}."
+            )
     rows = [(when, name, stack) for when, filters in sets for name, stack in filters.items()]
     rows.sort(key=lambda row: (row[1], row[0] != "before training"))
     columns = max(len(stack) for _, _, stack in rows)
@@ -685,8 +718,20 @@ def plot_weight_sharing(
     from matplotlib.patches import Rectangle
 
     image = check_digit(image)
-    dense_weights = np.asarray(dense_weights, dtype=float).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    dense_weights = np.asarray(dense_weights, dtype=float)
+    if dense_weights.size != IMAGE_SIZE * IMAGE_SIZE:
+        raise ValueError(
+            f"dense_weights must be the 784 input weights of one dense unit (one per pixel), "
+            f"got {dense_weights.size} values (shape {dense_weights.shape}); e.g. "
+            f"model.get_layer('dense1').kernel[:, 0] of a Dense layer that reads the pixels."
+        )
+    dense_weights = dense_weights.reshape(IMAGE_SIZE, IMAGE_SIZE)
     conv_filter = np.asarray(conv_filter, dtype=float)
+    if conv_filter.ndim != 2 or conv_filter.shape[0] != conv_filter.shape[1]:
+        raise ValueError(
+            f"conv_filter must be one square (k, k) filter, got shape {conv_filter.shape}; "
+            f"e.g. kernel[:, :, 0, 0] of a Conv2D layer's kernel."
+        )
     size = conv_filter.shape[0]
     positions = IMAGE_SIZE - size + 1
     figure, axes = plt.subplots(

@@ -58,6 +58,7 @@ class ModelRecord:
     stopped: str | None = None  # why the last training ended early, if it did
     created: str = ""  # when training last ended (UTC, ISO 8601)
     test: dict | None = None  # {"accuracy", "loss", "count", "data"} when it was tested
+    weights: str = ""  # digest of the weights train() left: other changes show as a mismatch
     seen: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
 
     def overlap(self, images: np.ndarray) -> int:
@@ -134,7 +135,9 @@ def read_record(path) -> ModelRecord | None:
         with zipfile.ZipFile(path) as archive:
             if RECORD_ENTRY not in archive.namelist():
                 return None
-            return ModelRecord.from_json(archive.read(RECORD_ENTRY).decode())
+            text = archive.read(RECORD_ENTRY).decode()
+            # "null": save_model's mark for a model never trained with train()
+            return None if text.strip() == "null" else ModelRecord.from_json(text)
     except Exception as error:  # a damaged zip, JSON or field: all mean "no usable record"
         warnings.warn(
             f"the record of what {Path(path).name} was trained on is damaged "
@@ -149,6 +152,26 @@ def record_of(model) -> ModelRecord | None:
     """The record of what `model` was trained on, or None if nothing is known (a model
     that was never trained with `train()`, or one saved by an older version)."""
     return getattr(model, _ATTRIBUTE, None)
+
+
+def weights_digest(model) -> str:
+    """A digest of every weight of `model` (hex): equal weights, equal digests."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in model.get_weights():
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def trained_elsewhere(model) -> bool:
+    """True when `model` was trained in a way its record does not know of (`model.fit`,
+    `set_weights`, ...): its weights are not the ones `train()` last noted, or it has no
+    record but its optimizer has taken steps. Its record then cannot say which images it
+    has seen."""
+    record = record_of(model)
+    if record is None:
+        optimizer = getattr(model, "optimizer", None)
+        return optimizer is not None and int(getattr(optimizer, "iterations", 0)) > 0
+    return bool(record.weights) and record.weights != weights_digest(model)
 
 
 def note_training(
@@ -171,6 +194,7 @@ def note_training(
     record.seconds += float(seconds)
     record.stopped = stopped
     record.test = None  # the weights changed: an old test result no longer holds
+    record.weights = weights_digest(model)
     record.created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     attach(model, record)
     return record

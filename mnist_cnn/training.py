@@ -10,13 +10,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._tensorflow import keras
-from .checks import check_images, check_model, weights_are_finite
+from .checks import (
+    check_images,
+    check_labels,
+    check_model,
+    check_outputs,
+    weights_are_finite,
+)
 from .config import PRESETS, TrainingConfig, replace
 from .live_chart import LiveCurves
 from .split import SplitError, split_indices, train_test_split
 
-#: The name `train()` gives the optimizers it compiles a model with (kept when the model is
-#: saved and loaded); a model with another optimizer was compiled by the learner, and keeps it.
+#: The name of the optimizer `train()` compiles a model with (saved with the model, so it
+#: holds after `load_model` too); a model whose optimizer has another name was compiled by
+#: the learner, and keeps that compile.
 _OWN_OPTIMIZER = "mnist_cnn_train"
 #: The settings of a `TrainingConfig` that a learner's own compile replaces.
 _OPTIMIZER_SETTINGS = (
@@ -26,6 +33,9 @@ _OPTIMIZER_SETTINGS = (
     "steps_per_execution",
     "label_smoothing",
 )
+
+#: What a schedule of the learning rate is (a learning rate that changes at every step).
+_Schedule = keras.optimizers.schedules.LearningRateSchedule
 
 
 class TrainingDivergedError(RuntimeError):
@@ -93,11 +103,14 @@ class NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
         if self.where is None and loss is not None and not math.isfinite(float(loss)):
-            # With steps_per_execution > 1, Keras reports every few batches only.
-            at = "at" if getattr(self.model, "steps_per_execution", 1) == 1 else "by"
-            self.where = (
-                f"the loss became {float(loss)} {at} epoch {self._epoch + 1}, batch {batch + 1}"
+            # Keras reports once per `steps_per_execution` batches: name the whole group.
+            group = int(getattr(self.model, "steps_per_execution", 1) or 1)
+            batches = (
+                f"batch {batch + 1}"
+                if group == 1
+                else f"batches {max(batch + 2 - group, 1)}-{batch + 1} (checked every {group})"
             )
+            self.where = f"the loss became {float(loss)} at epoch {self._epoch + 1}, {batches}"
             self.model.stop_training = True
 
 
@@ -106,10 +119,10 @@ def _compiled_by_learner(model) -> bool:
     return optimizer is not None and getattr(optimizer, "name", None) != _OWN_OPTIMIZER
 
 
-def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str]) -> None:
+def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str], steps: int) -> None:
     """Check that the learner's own compile can train: settings train() would ignore, a
-    learning rate that its schedule has taken to 0, or a loss that does not read digits,
-    are refused."""
+    learning rate that its schedule has taken to 0 (or will, before this run's `steps`
+    end), or a loss that does not read digits, are refused."""
     optimizer = model.optimizer
     kind = type(optimizer).__name__
     rate = float(np.asarray(optimizer.learning_rate))
@@ -124,10 +137,24 @@ def _keep_learners_compile(model, config: TrainingConfig, explicit: set[str]) ->
             f"the model again with the optimizer you want."
         )
     if rate <= 0:
+        scheduled = isinstance(getattr(optimizer, "_learning_rate", None), _Schedule)
+        why = (
+            f"its schedule ended after {int(optimizer.iterations):,} steps"
+            if scheduled
+            else "it was compiled with learning_rate=0"
+        )
         raise ValueError(
-            f"model's {kind} optimizer now has learning rate 0 (its schedule ended after "
-            f"{int(optimizer.iterations):,} steps), so training would change nothing; compile "
-            f"the model again (model.compile(...)) to train it further."
+            f"model's {kind} optimizer now has learning rate 0 ({why}), so training would "
+            f"change nothing; compile the model again (model.compile(...)) with a learning "
+            f"rate above 0 to train it further."
+        )
+    schedule, start = getattr(optimizer, "_learning_rate", None), int(optimizer.iterations)
+    if isinstance(schedule, _Schedule) and float(schedule(start + steps - 1)) <= 0:
+        raise ValueError(
+            f"model's {kind} optimizer has a learning-rate schedule that reaches 0 before this "
+            f"run ends: it is at step {start:,}, and this run takes {steps:,} steps "
+            f"({config.epochs} epoch(s)), the last ones at learning rate 0, changing nothing. "
+            f"Train fewer epochs, or compile the model again with a longer schedule."
         )
     loss = getattr(model, "loss", None)
     name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", ""))
@@ -179,7 +206,8 @@ def _hold_out(images, labels, config: TrainingConfig):
 
 def _check_run(model, images, labels, validation_data, callbacks, live_plot, verbose):
     check_model(model)
-    images, labels = check_images(images, labels, name="train_images", labels_name="train_labels")
+    images, _ = check_images(images, name="train_images")
+    labels = check_labels(labels, "train_labels", count=len(images))  # None: "must be given"
     if len(images) == 0:
         raise ValueError("train_images is empty: there is nothing to train on.")
     if validation_data is not None:
@@ -188,8 +216,24 @@ def _check_run(model, images, labels, validation_data, callbacks, live_plot, ver
                 "validation_data must be a pair (images, labels), got "
                 f"{type(validation_data).__name__}."
             )
-        validation_data = check_images(
-            *validation_data, name="validation_data images", labels_name="validation_data labels"
+        name = "validation_data images"
+        held_out, _ = check_images(validation_data[0], name=name)
+        validation_data = (
+            held_out,
+            check_labels(validation_data[1], "validation_data labels", count=len(held_out)),
+        )
+        if len(held_out) == 0:
+            raise ValueError(
+                "validation_data holds no images (an empty pair), so there would be nothing to "
+                "validate on; pass some (images, labels), or leave validation_data out to hold "
+                "out validation_fraction of the training images."
+            )
+    if isinstance(callbacks, keras.callbacks.Callback) or not isinstance(
+        callbacks, (list, tuple, type(None))
+    ):
+        raise ValueError(
+            f"callbacks must be a list of Keras callbacks, got {type(callbacks).__name__} "
+            f"{callbacks!r}; for one callback write callbacks=[{type(callbacks).__name__}(...)]."
         )
     callbacks = list(callbacks or ())
     for callback in callbacks:
@@ -203,6 +247,48 @@ def _check_run(model, images, labels, validation_data, callbacks, live_plot, ver
     if verbose not in (None, 0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"verbose must be 0, 1, 2 or None (chosen for you), got {verbose!r}.")
     return images, labels, validation_data, callbacks
+
+
+def _check_recipe(model, images, config, callbacks, own_compile: bool) -> None:
+    """Refuse what would train silently wrong: a model that gives logits trained with a
+    loss that reads probabilities, and a callback that sets the learning rate (which a
+    schedule owns) together with a schedule."""
+    loss = getattr(model, "loss", None) if own_compile else None
+    from_logits = bool(getattr(loss, "get_config", dict)().get("from_logits", False))
+    outputs = model(images[:32].astype(np.float32), training=False)  # builds it, if need be
+    if not from_logits:
+        check_outputs(
+            keras.ops.convert_to_numpy(outputs),
+            fix=" train() trains with a loss that reads probabilities; for a model that "
+            "gives logits on purpose, compile it yourself first, with "
+            "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True).",
+        )
+    setters = [
+        type(callback).__name__
+        for callback in callbacks
+        if isinstance(
+            callback,
+            (keras.callbacks.ReduceLROnPlateau, keras.callbacks.LearningRateScheduler),
+        )
+    ]
+    rate = getattr(getattr(model, "optimizer", None), "_learning_rate", None)
+    scheduled = isinstance(rate, _Schedule) if own_compile else config.schedule != "constant"
+    if setters and scheduled:
+        given = (
+            "your optimizer's learning-rate schedule"
+            if own_compile
+            else (f"schedule={config.schedule!r}")
+        )
+        fix = (
+            "compile with a plain number as learning rate"
+            if own_compile
+            else 'pass schedule="constant" (then the callback sets the learning rate)'
+        )
+        raise ValueError(
+            f"callbacks holds {', '.join(setters)}, which sets the learning rate, but "
+            f"{given} sets it at every step: the two cannot both decide. Leave the "
+            f"callback out, or {fix}."
+        )
 
 
 def train(
@@ -223,7 +309,10 @@ def train(
         model: a Keras model that reads (N, 28, 28) images into 10 probabilities, e.g. from
             `build_cnn()`. Each call compiles it with a fresh optimizer from `config` (so a
             second call trains further with a fresh schedule), unless you compiled it
-            yourself with `model.compile`: then your optimizer and loss are kept.
+            yourself with `model.compile`: then your optimizer and loss are kept. After a
+            "cosine" or "one_cycle" run the optimizer is left where its schedule ends, at
+            learning rate 0: your own `model.fit` would then change nothing (Keras keeps the
+            schedule), so train further with `train()`, or `model.compile(...)` first.
         train_images, train_labels: (N, 28, 28) images, uint8 0-255 or floats 0-1, and their
             (N,) labels, whole numbers 0-9.
         config: the run (epochs, batch size, optimizer, learning rate, schedule, validation
@@ -256,12 +345,22 @@ def train(
     images, labels, validation_data, callbacks = _check_run(
         model, train_images, train_labels, validation_data, callbacks, live_plot, verbose
     )
+    if validation_data is not None and "validation_fraction" in overrides:
+        raise ValueError(
+            f"validation_fraction={config.validation_fraction!r} and validation_data were both "
+            f"given, but only one can say what to validate on; leave validation_fraction out "
+            f"to validate on validation_data, or validation_data out to hold out that share."
+        )
     if validation_data is None:
         (images, labels), validation_data = _hold_out(images, labels, config)
-    if _compiled_by_learner(model):
-        _keep_learners_compile(model, config, given | (set(overrides) & set(_OPTIMIZER_SETTINGS)))
+    own_compile = _compiled_by_learner(model)
+    _check_recipe(model, images, config, callbacks, own_compile)
+    steps = math.ceil(len(images) / config.batch_size) * config.epochs
+    if own_compile:
+        explicit = given | (set(overrides) & set(_OPTIMIZER_SETTINGS))
+        _keep_learners_compile(model, config, explicit, steps)
     else:
-        _compile(model, config, math.ceil(len(images) / config.batch_size) * config.epochs)
+        _compile(model, config, steps)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     before = model.get_weights()
@@ -337,6 +436,8 @@ def _end_run(model, history, config, guard, live, interrupted, before, images, v
             f"model's weights are back to what they were before this call. This usually means "
             f"{rate}."
         )
+    if all(map(np.array_equal, before, model.get_weights())):
+        return history  # stopped before a single step: nothing to note
     note_training(
         model,
         images,
@@ -363,7 +464,7 @@ def load_or_train(path=None, *, seed: int = 0) -> keras.Model:
     """
     from .data import load_sample
     from .model import build_cnn
-    from .provenance import record_of
+    from .provenance import record_of, trained_elsewhere
     from .saving import load_model
 
     images, labels = load_sample(NOTEBOOK_SAMPLE_SIZE, seed=seed)
@@ -375,6 +476,12 @@ def load_or_train(path=None, *, seed: int = 0) -> keras.Model:
             print(
                 "the saved model does not say what it was trained on (it was saved by an older "
                 "version), so its test accuracy could not be trusted; training one here instead"
+            )
+        elif trained_elsewhere(model):
+            print(
+                "the saved model was also trained outside train() (its weights are not the "
+                "ones its record describes), so which images it has seen is not known; "
+                "training one here instead (the saved file is unchanged)"
             )
         elif (seen := record.overlap(test_images)) > 0:
             print(

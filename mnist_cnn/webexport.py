@@ -93,6 +93,12 @@ def export_weights(model) -> dict:
         kind = type(layer).__name__
         config = layer.get_config()
         weights = [np.asarray(w, dtype=np.float32) for w in layer.get_weights()]
+        if kind == "Reshape" and tuple(config["target_shape"]) != (IMAGE_SIZE, IMAGE_SIZE, 1):
+            raise ValueError(
+                f"layer {layer.name}: Reshape to {tuple(config['target_shape'])} cannot run in "
+                f"the browser; the drawing pad's script reads the image as (28, 28, 1), as "
+                f"build_cnn's add_channel layer makes it."
+            )
         if kind in INFERENCE_NO_OPS:
             continue  # no effect on one image at inference
         if kind == "Rescaling":

@@ -14,7 +14,14 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from .checks import check_digit, check_images, check_index, check_labels, check_model
+from .checks import (
+    check_digit,
+    check_images,
+    check_index,
+    check_labels,
+    check_model,
+    check_positive_int,
+)
 from .plots import digit_png
 from .webexport import BOOK_DIGITS, MIN_DRAWING_EXTENT, book_mode, pack_digits
 
@@ -161,6 +168,11 @@ class MistakesBrowser(widgets.VBox):
 
         images, true_labels = check_images(images, true_labels, labels_name="true_labels")
         probabilities = check_probabilities(probabilities, count=len(images))
+        if probabilities.shape[1] != 10:
+            raise ValueError(
+                f"probabilities must have shape ({len(images):,}, 10), one row of ten per image "
+                f"(as predict() returns), got {probabilities.shape}."
+            )
         self.images, self.true_labels = images, np.asarray(true_labels)
         self.predicted_labels, self.probabilities = np.asarray(predicted_labels), probabilities
         self.most = most
@@ -253,7 +265,14 @@ def _drawing_pad_class():
 
         @property
         def image(self) -> np.ndarray:
-            return np.asarray(self.pixels, dtype=np.uint8).reshape(28, 28)
+            pixels = np.asarray(self.pixels)
+            if pixels.shape != (784,) or pixels.min() < 0 or pixels.max() > 255:
+                raise ValueError(
+                    f"pixels must be 784 values from 0 to 255 (28x28, row by row), got "
+                    f"{pixels.size} from {pixels.min(initial=0)} to {pixels.max(initial=0)}; "
+                    f"set pad.image = digit (a (28, 28) array) or call pad.clear() instead."
+                )
+            return pixels.astype(np.uint8).reshape(28, 28)
 
         @image.setter
         def image(self, value: np.ndarray) -> None:
@@ -274,7 +293,7 @@ def drawing_pad(scale: int = 10, samples: tuple[np.ndarray, np.ndarray] | None =
         samples: `(images, labels)` the pad offers one button each to load, e.g. one test
             digit of each class; none when None.
     """
-    pad = _drawing_pad_class()(scale=scale)
+    pad = _drawing_pad_class()(scale=check_positive_int(scale, "scale"))
     if samples is not None:
         images, labels = check_images(*samples, labels_name="sample labels")
         pad.samples = np.ascontiguousarray(images).tobytes()

@@ -64,7 +64,9 @@ def test_the_callback_records_every_epoch_headless(small_split):
     frames = Frames()
     live = LiveCurves(show=frames, min_interval=0)
     model = build_cnn(seed=0)
-    history = quiet_train(model, small_split, epochs=3, batch_size=64, seed=0, callbacks=[live])
+    history = quiet_train(
+        model, small_split, epochs=3, batch_size=64, steps_per_execution=1, callbacks=[live]
+    )  # steps_per_execution=1: Keras calls back after every batch, not every 8
     assert live.record.epoch_x == [1, 2, 3]
     assert live.record.epochs["val_loss"] == pytest.approx(history.history["val_loss"])
     steps = int(np.ceil(len(train_images) * 0.9 / 64))
@@ -109,7 +111,13 @@ def test_the_stop_button_stops_after_the_current_batch(small_split):
     live = LiveCurves(show=frames, min_interval=0)
     model = build_cnn(seed=0)
     history = quiet_train(
-        model, small_split, epochs=50, batch_size=16, seed=0, callbacks=[StopAt(live, 3), live]
+        model,
+        small_split,
+        epochs=50,
+        batch_size=16,
+        seed=0,
+        steps_per_execution=1,  # the Stop is read after every batch, not every 8
+        callbacks=[StopAt(live, 3), live],
     )
     assert len(live.record.batch_x) == 4  # batches 0-3 ran, then training ended
     assert len(history.history["loss"]) == 1  # the partial epoch is kept
@@ -134,9 +142,15 @@ def test_a_nan_loss_stops_training_with_a_message(small_split):
     # training has begun, as train() refuses a model whose weights are NaN already.
     with pytest.raises(TrainingDivergedError, match="too high: try") as error:
         quiet_train(
-            model, small_split, epochs=20, batch_size=16, seed=0, callbacks=[PoisonAtStart(), live]
+            model,
+            small_split,
+            epochs=20,
+            batch_size=16,
+            seed=0,
+            steps_per_execution=1,  # Keras calls back after every batch
+            callbacks=[PoisonAtStart(), live],
         )
-    assert "epoch 1, batch 1" in str(error.value)
+    assert "epoch 1, batch 1," in str(error.value)
     assert len(model.history.history["loss"]) == 1  # stopped in the first epoch
 
 
