@@ -88,8 +88,9 @@ LONG_RUN_EPOCHS = 60
 
 
 def lengthen_the_training_run(server) -> None:
-    """Before 03's live training cell, in the server's copy, a cell asking for a longer run,
-    as a learner trying more epochs would (`RECIPE` is the notebook's recipe)."""
+    """In the server's copy of 03, the live training cell asks for a longer run, as a learner
+    trying more epochs would: its `epochs=` raised, or (when it has none) a cell before it
+    lengthening `RECIPE`, the notebook's recipe."""
     path = server.notebooks / "03_train_the_cnn.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = notebook["cells"]
@@ -103,15 +104,17 @@ def lengthen_the_training_run(server) -> None:
         ),
         None,
     )
-    assert live is not None and "RECIPE" in "".join(cells[live]["source"]), (
-        "notebook 03 has no live training cell reading RECIPE; update lengthen_the_training_run"
-    )
-    source = (
-        "import dataclasses\n\n"
-        f"RECIPE = dataclasses.replace(RECIPE, epochs={LONG_RUN_EPOCHS}, steps_per_execution=1)"
-    )
-    cell = {"cell_type": "code", "execution_count": None, "id": "browser-test-long-run"}
-    cells.insert(live, {**cell, "metadata": {}, "outputs": [], "source": source})
+    assert live is not None, "notebook 03 has no live training cell"
+    source = "".join(cells[live]["source"])
+    if re.search(r"\bepochs=\d+", source):
+        cells[live]["source"] = re.sub(r"\bepochs=\d+", f"epochs={LONG_RUN_EPOCHS}", source)
+    else:
+        assert "RECIPE" in source, "03's live cell reads neither epochs= nor RECIPE: update me"
+        longer = (
+            f"import dataclasses\n\nRECIPE = dataclasses.replace(RECIPE, epochs={LONG_RUN_EPOCHS})"
+        )
+        cell = {"cell_type": "code", "execution_count": None, "id": "browser-test-long-run"}
+        cells.insert(live, {**cell, "metadata": {}, "outputs": [], "source": longer})
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
 
 
