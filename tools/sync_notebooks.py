@@ -35,7 +35,7 @@ BADGES_TAG, SETUP_TAG = "header-badges", "setup-anywhere"
 SETUP_SOURCE = """\
 # Runs anywhere: in this repository (after `make lab`) it does nothing; in Colab, Kaggle or
 # another Jupyter it installs the mnist_cnn package and keeps the TensorFlow already there.
-# MNIST itself is downloaded on first use.
+# There, MNIST itself is downloaded on first use.
 import importlib.util
 import sys
 from pathlib import Path
