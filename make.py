@@ -405,7 +405,15 @@ def clean() -> None:
 COLAB_VENV, LOWEST_VENV = ROOT / ".venv-colab", ROOT / ".venv-lowest"
 COLAB_STACK = ROOT / ".ci" / "colab-stack.txt"
 #: Test tools Colab does not have, installed under Colab's versions of what they need.
-COLAB_TEST_TOOLS = ["pytest", "nbval", "hypothesis", "pytest-timeout", "pyyaml", "packaging"]
+COLAB_TEST_TOOLS = [
+    "pytest",
+    "nbval",
+    "hypothesis",
+    "pytest-timeout",
+    "pyyaml",
+    "packaging",
+    "colorspacious",  # tests/test_palette.py
+]
 
 
 def _fresh_venv(venv: Path) -> Path:
