@@ -34,6 +34,10 @@ RUN_TO_EXPLORE = (
 
 #: Controls are at most this wide, and never wider than the page (a phone is ~360 px).
 CONTROL_LAYOUT = {"width": "420px", "max_width": "100%"}
+#: The trait a screen reader reads as a control's name when it has no visible label.
+_TOOLTIP = (
+    "tooltip" if widgets.BoundedIntText.class_traits().get("tooltip") else "description_tooltip"
+)
 #: Rows of widgets wrap onto the next line when the page is narrow.
 WRAPPING_ROW = {"flex_flow": "row wrap", "align_items": "flex-start", "max_width": "100%"}
 
@@ -77,13 +81,14 @@ class DigitBrowser(widgets.VBox):
             continuous_update=True,
             layout=widgets.Layout(**CONTROL_LAYOUT),
         )
-        # No visible label beside the slider's: the tooltip names the box for a screen reader.
+        # No visible label beside the slider's: the tooltip names the box for a screen reader
+        # (`tooltip` since ipywidgets 8, `description_tooltip` in 7, which Colab runs).
         self.number_box = widgets.BoundedIntText(
             value=index,
             min=0,
             max=last,
-            tooltip="Index: type a number",
             layout=widgets.Layout(width="90px"),
+            **{_TOOLTIP: "Index: type a number"},
         )
         # A kernel-side link, so the two stay in step in tests and in every front end;
         # in the book, a link in the page instead.
