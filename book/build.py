@@ -48,17 +48,28 @@ def execute(notebook: Path, destination: Path) -> float:
     """Run `notebook` top to bottom into `destination`, widget state stored; returns seconds."""
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
 
     started = time.perf_counter()
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=900,
-        kernel_name="python3",
-        store_widget_state=True,
-        resources={"metadata": {"path": str(destination.parent)}},
-    )
-    client.execute()
+    for attempt in (1, 2):
+        client = NotebookClient(
+            nb,
+            # No cell needs more than a minute; a reply lost between kernel and client (seen
+            # twice here, on a loaded machine: both sides idle) ends in a retry, not a stall.
+            timeout=300,
+            kernel_name="python3",
+            store_widget_state=True,
+            resources={"metadata": {"path": str(destination.parent)}},
+        )
+        try:
+            client.execute()
+            break
+        except CellTimeoutError:
+            if attempt == 2:
+                raise
+            log(f"{notebook.name}: a cell got no reply in {client.timeout} s; running it again")
+            nb = nbformat.read(notebook, as_version=4)
     partial = destination.with_name(f".{destination.name}.partial")
     nbformat.write(nb, partial)
     os.replace(partial, destination)  # a build stopped here leaves no half-written notebook
