@@ -48,7 +48,7 @@ def execute(notebook: Path, destination: Path) -> float:
     """Run `notebook` top to bottom into `destination`, widget state stored; returns seconds."""
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     started = time.perf_counter()
     nb = nbformat.read(notebook, as_version=4)
@@ -65,10 +65,13 @@ def execute(notebook: Path, destination: Path) -> float:
         try:
             client.execute()
             break
-        except CellTimeoutError:
+        except (CellTimeoutError, DeadKernelError) as error:
             if attempt == 2:
                 raise
-            log(f"{notebook.name}: a cell got no reply in {client.timeout} s; running it again")
+            log(
+                f"{notebook.name}: {type(error).__name__} (no reply in {client.timeout} s, or the "
+                "kernel ended); running it again"
+            )
             nb = nbformat.read(notebook, as_version=4)
     partial = destination.with_name(f".{destination.name}.partial")
     nbformat.write(nb, partial)
