@@ -89,8 +89,7 @@ LONG_RUN_EPOCHS = 60
 
 def lengthen_the_training_run(server) -> None:
     """In the server's copy of 03, the live training cell asks for a longer run, as a learner
-    trying more epochs would: its `epochs=` raised, or (when it has none) a cell before it
-    lengthening `RECIPE`, the notebook's recipe."""
+    trying more epochs would: its `epochs=` raised."""
     path = server.notebooks / "03_train_the_cnn.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = notebook["cells"]
@@ -110,22 +109,13 @@ def lengthen_the_training_run(server) -> None:
         None,
     )
     assert live is not None, "notebook 03 has no live training cell"
-    source = "".join(cells[live]["source"])
-    if re.search(r"\bepochs=\d+", code(cells[live])):
-        lines = source.splitlines(keepends=True)
-        cells[live]["source"] = [
-            line
-            if line.lstrip().startswith("#")
-            else re.sub(r"\bepochs=\d+", f"epochs={LONG_RUN_EPOCHS}", line)
-            for line in lines
-        ]
-    else:
-        assert "RECIPE" in source, "03's live cell reads neither epochs= nor RECIPE: update me"
-        longer = (
-            f"import dataclasses\n\nRECIPE = dataclasses.replace(RECIPE, epochs={LONG_RUN_EPOCHS})"
-        )
-        cell = {"cell_type": "code", "execution_count": None, "id": "browser-test-long-run"}
-        cells.insert(live, {**cell, "metadata": {}, "outputs": [], "source": longer})
+    assert re.search(r"\bepochs=\d+", code(cells[live])), "03's live cell sets no epochs="
+    cells[live]["source"] = [
+        line
+        if line.lstrip().startswith("#")
+        else re.sub(r"\bepochs=\d+", f"epochs={LONG_RUN_EPOCHS}", line)
+        for line in "".join(cells[live]["source"]).splitlines(keepends=True)
+    ]
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
 
 
