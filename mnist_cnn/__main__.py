@@ -1,6 +1,6 @@
 """The pipeline without a notebook: `python -m mnist_cnn train` and `python -m mnist_cnn evaluate`.
 
-python -m mnist_cnn train                       # the tutorial's CNN on the 10,000-image sample
+python -m mnist_cnn train                       # the tutorial preset on the 10,000-image sample
 python -m mnist_cnn train --preset fast --full  # the fast recipe on all of MNIST
 python -m mnist_cnn evaluate models/fast.keras  # loss, accuracy and confusion matrix
 """

@@ -107,11 +107,10 @@ def _add_augmentation(model: keras.Sequential, config: CNNConfig, next_seed) -> 
     if config.thickness:
         model.add(RandomStrokeThickness(config.thickness, seed=next_seed(), name="thickness"))
     if config.zoom:
-        model.add(
-            RandomZoom(
-                (-config.zoom, config.zoom), fill_mode="constant", seed=next_seed(), name="zoom"
-            )
-        )
+        # Keras zooms by a factor z in [1 + lower, 1 + upper] and draws the digit 1/z times its
+        # size; these bounds give sizes from 1 - zoom to 1 + zoom times, as CNNConfig says.
+        lower, upper = 1 / (1 + config.zoom) - 1, 1 / (1 - config.zoom) - 1
+        model.add(RandomZoom((lower, upper), fill_mode="constant", seed=next_seed(), name="zoom"))
     if config.rotation:
         model.add(
             RandomRotation(config.rotation, fill_mode="constant", seed=next_seed(), name="rotate")

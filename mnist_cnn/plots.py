@@ -628,6 +628,10 @@ def _probability_bars(ax, probabilities: np.ndarray) -> None:
     ax.set_title(f"probabilities: reads {guess}", fontsize=9)
 
 
+#: Filters or feature maps drawn side by side at most; a layer with more wraps onto more lines.
+MAX_COLUMNS = 16
+
+
 def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Figure:
     """Each convolution's filters (averaged over input channels); with `filters_after`,
     before training on one row and after on the next."""
@@ -642,11 +646,12 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
             )
     rows = [(when, name, stack) for when, filters in sets for name, stack in filters.items()]
     rows.sort(key=lambda row: (row[1], row[0] != "before training"))
-    columns = max(len(stack) for _, _, stack in rows)
+    columns = min(MAX_COLUMNS, max(len(stack) for _, _, stack in rows))
+    lines = [-(-len(stack) // columns) for _, _, stack in rows]  # a wide layer wraps
     figure, axes = plt.subplots(
-        len(rows),
+        sum(lines),
         columns,
-        figsize=(0.75 * columns, 0.95 * len(rows)),
+        figsize=(0.75 * columns, 0.95 * sum(lines)),
         squeeze=False,
         layout="constrained",
     )
@@ -657,11 +662,14 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
     limits = {}
     for _, name, stack in rows:
         limits[name] = max(limits.get(name, 0.0), float(np.abs(stack).max()))
-    for row, (when, name, stack) in enumerate(rows):
+    first_line = 0
+    for (when, name, stack), count in zip(rows, lines, strict=True):
         limit = limits[name] or 1
-        for column, kernel in enumerate(stack):
-            axes[row, column].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
-        axes[row, 0].set_title(f"{name}, {when}", fontsize=8, loc="left")
+        for number, kernel in enumerate(stack):
+            line, column = divmod(number, columns)
+            axes[first_line + line, column].imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes[first_line, 0].set_title(f"{name}, {when}", fontsize=8, loc="left")
+        first_line += count
     figure.suptitle(
         "Filters (red: positive weights, blue: negative; one colour scale per layer)",
         fontsize=10,
@@ -672,9 +680,10 @@ def plot_filters(filters_before: dict, filters_after: dict | None = None) -> Fig
 def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
     """One digit's journey: the digit, its saliency map, the probabilities, and the feature
     maps after each ReLU and each pooling."""
-    columns = max(8, max(stack.shape[-1] for stack in maps.values()))
-    figure = plt.figure(figsize=(0.8 * columns, 2.2 + 0.95 * len(maps)), layout="constrained")
-    grid = figure.add_gridspec(1 + len(maps), columns, height_ratios=[2.2] + [1] * len(maps))
+    columns = min(MAX_COLUMNS, max(8, max(stack.shape[-1] for stack in maps.values())))
+    lines = [-(-stack.shape[-1] // columns) for stack in maps.values()]  # a wide layer wraps
+    figure = plt.figure(figsize=(0.8 * columns, 2.2 + 0.95 * sum(lines)), layout="constrained")
+    grid = figure.add_gridspec(1 + sum(lines), columns, height_ratios=[2.2] + [1] * sum(lines))
     third = columns // 3
     ax = figure.add_subplot(grid[0, :third])
     ax.imshow(image, cmap=DIGIT_COLORMAP, vmin=0, vmax=255)
@@ -686,15 +695,18 @@ def plot_inside(image, label, maps: dict, probabilities, saliency) -> Figure:
     ax.axis("off")
     ax = figure.add_subplot(grid[0, 2 * third :])
     _probability_bars(ax, np.asarray(probabilities))
-    for row, (name, stack) in enumerate(maps.items(), start=1):
+    first_line = 1
+    for (name, stack), count in zip(maps.items(), lines, strict=True):
         top = float(stack.max()) or 1.0  # one colour scale per layer: a dark map found little
         for index in range(stack.shape[-1]):
-            ax = figure.add_subplot(grid[row, index])
+            line, column = divmod(index, columns)
+            ax = figure.add_subplot(grid[first_line + line, column])
             ax.imshow(stack[..., index], cmap="viridis", vmin=0, vmax=top)
             ax.axis("off")
             if index == 0:
                 size = "x".join(str(d) for d in stack.shape[:2])
                 ax.set_title(f"{name} ({size}, {stack.shape[-1]} maps)", fontsize=8, loc="left")
+        first_line += count
     figure.suptitle(
         "One digit through the CNN. Below, its feature maps: bright where a filter found its "
         "pattern (one colour scale per row)",

@@ -212,3 +212,27 @@ def test_augmentation_settings_are_stored_as_floats_and_frozen():
 def test_the_layers_refuse_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def _ink_height(images):
+    """Rows from the first to the last with ink, per image."""
+    rows = np.nonzero(images[..., 0].max(axis=2) > 0.2)
+    return np.array([np.ptp(rows[1][rows[0] == i]) + 1 for i in range(len(images))])
+
+
+def test_zoom_draws_digits_from_1_minus_to_1_plus_zoom_times_their_size(digits):
+    """CNNConfig(zoom=0.3) means sizes 0.7x to 1.3x (Keras' own factor would give 0.77x-1.43x);
+    measured on the zoom layer build_cnn adds, on digits 1.3x still fits in the image."""
+    zoom = 0.3
+    model = build_cnn(CNNConfig(zoom=zoom), seed=0)
+    layer = model.get_layer("zoom")
+    small = digits[_ink_height(digits) <= 21]
+    assert len(small) >= 3
+    heights = np.concatenate(
+        [
+            _ink_height(np.asarray(layer(np.repeat(small, 40, axis=0), training=True)))
+            / np.repeat(_ink_height(small), 40)
+        ]
+    )
+    assert 1 - zoom - 0.06 <= heights.min() < 1 - zoom + 0.05
+    assert 1 + zoom - 0.05 < heights.max() <= 1 + zoom + 0.1

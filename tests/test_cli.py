@@ -51,16 +51,24 @@ def test_every_preset_builds_a_model_with_ten_outputs():
         assert preset.training.epochs >= 1 and preset.training.batch_size >= 1
 
 
-def test_the_tutorial_preset_is_the_tutorial_cnn():
+def test_the_tutorial_preset_is_the_tutorial_cnn_wider_with_augmentation():
     import dataclasses
 
     from mnist_cnn import CNNConfig, build_cnn
-    from mnist_cnn.config import TUTORIAL_AUGMENTATION
+    from mnist_cnn.config import TUTORIAL_AUGMENTATION, TUTORIAL_FILTERS
 
-    assert build_cnn(PRESETS["tutorial"].model).count_params() == 5_994
-    # The CNN's defaults are the tutorial's CNN; the preset adds augmentation, nothing else.
-    without_augmentation = {name: 0.0 for name in TUTORIAL_AUGMENTATION}
-    assert dataclasses.replace(PRESETS["tutorial"].model, **without_augmentation) == CNNConfig()
+    model = build_cnn(PRESETS["tutorial"].model)
+    assert model.count_params() == 18_378
+    assert f"{model.count_params():,} parameters" in PRESETS["tutorial"].description
+    # The CNN's defaults are the tutorial's CNN; the preset widens it and adds augmentation.
+    assert TUTORIAL_FILTERS == tuple(2 * f for f in CNNConfig().filters)
+    without_augmentation = {name: 0 for name in TUTORIAL_AUGMENTATION}
+    assert (
+        dataclasses.replace(
+            PRESETS["tutorial"].model, filters=CNNConfig().filters, **without_augmentation
+        )
+        == CNNConfig()
+    )
     assert all(getattr(PRESETS["tutorial"].model, name) > 0 for name in TUTORIAL_AUGMENTATION)
 
 

@@ -120,6 +120,14 @@ def figure_cases(sample):
         "conv2": rng.random((8, 8, 16)),
         "pool2": rng.random((4, 4, 16)),
     }
+    # The tutorial preset's widths: 32 filters or maps wrap onto two lines of 16.
+    wide_filters = {"conv1": rng.normal(size=(16, 5, 5)), "conv2": rng.normal(size=(32, 5, 5))}
+    wide_maps = {
+        "conv1": rng.random((24, 24, 16)),
+        "pool1": rng.random((12, 12, 16)),
+        "conv2": rng.random((8, 8, 32)),
+        "pool2": rng.random((4, 4, 32)),
+    }
     table = [
         ("rescale", "Rescaling", (28, 28), 0),
         ("add_channel", "Reshape", (28, 28, 1), 0),
@@ -174,9 +182,15 @@ def figure_cases(sample):
         "plot_filters": [
             lambda: plots.plot_filters(filters),
             lambda: plots.plot_filters(filters, filters),
+            lambda: plots.plot_filters(wide_filters, wide_filters),
         ],
         "plot_inside": [
-            lambda: plots.plot_inside(images[0], labels[0], maps, probabilities[0], images[0] / 255)
+            lambda: plots.plot_inside(
+                images[0], labels[0], maps, probabilities[0], images[0] / 255
+            ),
+            lambda: plots.plot_inside(
+                images[0], labels[0], wide_maps, probabilities[0], images[0] / 255
+            ),
         ],
         "plot_confidence": [
             lambda: plots.plot_confidence(probabilities, labels),
@@ -240,7 +254,7 @@ def test_the_check_catches_a_legend_over_bars():
     figure, ax = plt.subplots(figsize=(4, 3))
     ax.bar(range(10), np.full(10, 100), label="tall bars")
     ax.legend(loc="center")
-    plt.close(figure)
+    matplotlib.pyplot.close(figure)
     assert legends_over_data(figure)
 
 
@@ -251,5 +265,17 @@ def test_the_check_catches_overlapping_titles():
     figure, axes = plt.subplots(1, 3, figsize=(6, 2))
     for ax in axes:
         ax.set_title("a title far too long for such a narrow subplot")
-    plt.close(figure)
+    matplotlib.pyplot.close(figure)
     assert overlaps(figure)
+
+
+def test_a_wide_layer_wraps_onto_lines_of_16():
+    rng = np.random.default_rng(0)
+    filters = {"conv1": rng.normal(size=(16, 5, 5)), "conv2": rng.normal(size=(32, 5, 5))}
+    figure = plots.plot_filters(filters, filters)
+    drawn = [ax for ax in figure.axes if ax.images]
+    assert len(drawn) == 2 * (16 + 32)  # every filter, before and after
+    columns = {round(ax.get_position().x0, 3) for ax in drawn}
+    assert len(columns) == plots.MAX_COLUMNS == 16
+    assert figure.get_size_inches()[0] <= 0.75 * 16 + 1e-9
+    matplotlib.pyplot.close(figure)

@@ -446,7 +446,8 @@ function makeReader(model, container) {
   }
   const note = document.createElement("div");
   note.style.cssText = "font-size: 12px; opacity: 0.8; margin-top: 8px; max-width: 300px;";
-  note.textContent = "Read in your browser by the trained CNN (its 5,994 weights are in this page).";
+  const count = layers.reduce((total, layer) => total + (layer.kernel ? layer.kernel.length + layer.bias.length : 0), 0);
+  note.textContent = `Read in your browser by the trained CNN (its ${count.toLocaleString("en-US")} weights are in this page).`;
   side.append(text, prepared, caption, bars, note);
   container.replaceChildren(pad, side);
   const context = prepared.getContext("2d");
