@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from ._tensorflow import keras
 from .augmentation import (
+    RandomAffine,
     RandomElasticDistortion,
     RandomGaps,
-    RandomRotation,
     RandomStrokeThickness,
-    RandomTranslation,
-    RandomZoom,
 )
 from .checks import check_model, check_seed
 from .config import CNNConfig
@@ -106,19 +104,14 @@ def _add_augmentation(model: keras.Sequential, config: CNNConfig, next_seed) -> 
     """
     if config.thickness:
         model.add(RandomStrokeThickness(config.thickness, seed=next_seed(), name="thickness"))
-    if config.zoom:
-        # Keras zooms by a factor z in [1 + lower, 1 + upper] and draws the digit 1/z times its
-        # size; these bounds give sizes from 1 - zoom to 1 + zoom times, as CNNConfig says.
-        lower, upper = 1 / (1 + config.zoom) - 1, 1 / (1 - config.zoom) - 1
-        model.add(RandomZoom((lower, upper), fill_mode="constant", seed=next_seed(), name="zoom"))
-    if config.rotation:
+    if config.shift or config.rotation or config.zoom:
         model.add(
-            RandomRotation(config.rotation, fill_mode="constant", seed=next_seed(), name="rotate")
-        )
-    if config.shift:
-        model.add(
-            RandomTranslation(
-                config.shift, config.shift, fill_mode="constant", seed=next_seed(), name="shift"
+            RandomAffine(
+                config.shift,
+                config.rotation,
+                config.zoom,
+                seed=next_seed(),
+                name="shift_rotate_zoom",
             )
         )
     if config.elastic:

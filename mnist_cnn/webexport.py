@@ -50,6 +50,7 @@ INFERENCE_NO_OPS = (
     "RandomTranslation",
     "RandomRotation",
     "RandomZoom",
+    "RandomAffine",
     "RandomStrokeThickness",
     "RandomElasticDistortion",
     "RandomGaps",

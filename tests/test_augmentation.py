@@ -11,6 +11,7 @@ import pytest
 import mnist_cnn
 from mnist_cnn import CNNConfig, build_cnn, webexport
 from mnist_cnn.augmentation import (
+    RandomAffine,
     RandomElasticDistortion,
     RandomGaps,
     RandomRotation,
@@ -20,10 +21,10 @@ from mnist_cnn.augmentation import (
 )
 
 EVERY = {"shift": 0.1, "rotation": 0.05, "zoom": 0.2, "thickness": 0.6, "elastic": 1.5, "gaps": 2}
-AUGMENTATION_LAYERS = {
-    "shift": "RandomTranslation",
-    "rotation": "RandomRotation",
-    "zoom": "RandomZoom",
+AUGMENTATION_LAYERS = {  # shift, rotation and zoom share one layer: one resampling
+    "shift": "RandomAffine",
+    "rotation": "RandomAffine",
+    "zoom": "RandomAffine",
     "thickness": "RandomStrokeThickness",
     "elastic": "RandomElasticDistortion",
     "gaps": "RandomGaps",
@@ -44,12 +45,13 @@ def _layers(seed=None):
         RandomZoom((-0.2, 0.2), fill_mode="constant", seed=seed),
         RandomRotation(0.1, fill_mode="constant", seed=seed),
         RandomTranslation(0.2, 0.2, fill_mode="constant", seed=seed),
+        RandomAffine(0.1, 0.05, 0.2, seed=seed),
         RandomGaps(3, seed=seed),
     ]
 
 
 @pytest.mark.parametrize(
-    "index", range(5), ids=["thickness", "elastic", "zoom", "rotation", "shift"]
+    "index", range(6), ids=["thickness", "elastic", "zoom", "rotation", "shift", "affine"]
 )
 def test_layers_change_images_in_training_only_and_keep_their_shape(digits, index):
     layer = _layers(seed=1)[index]
@@ -62,7 +64,7 @@ def test_layers_change_images_in_training_only_and_keep_their_shape(digits, inde
 
 
 @pytest.mark.parametrize(
-    "index", range(5), ids=["thickness", "elastic", "zoom", "rotation", "shift"]
+    "index", range(6), ids=["thickness", "elastic", "zoom", "rotation", "shift", "affine"]
 )
 def test_the_same_seed_gives_the_same_changes_another_seed_others(digits, index):
     first, again, other = _layers(seed=7)[index], _layers(seed=7)[index], _layers(seed=8)[index]
@@ -225,7 +227,7 @@ def test_zoom_draws_digits_from_1_minus_to_1_plus_zoom_times_their_size(digits):
     measured on the zoom layer build_cnn adds, on digits 1.3x still fits in the image."""
     zoom = 0.3
     model = build_cnn(CNNConfig(zoom=zoom), seed=0)
-    layer = model.get_layer("zoom")
+    layer = model.get_layer("shift_rotate_zoom")
     small = digits[_ink_height(digits) <= 21]
     assert len(small) >= 3
     heights = np.concatenate(

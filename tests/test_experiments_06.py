@@ -66,7 +66,7 @@ def test_a_right_run_is_correct_with_counts_computed_from_the_models(runs, recor
     if (~first_right).any():
         fixed = (new_right & ~first_right).sum()
         assert f"that fooled first_model, new_model reads {fixed} as meant" in result.message
-    assert "with zoom, shift" in result.message and "moved 4 pixels off-centre" in result.message
+    assert "with shift, zoom" in result.message and "moved 4 pixels off-centre" in result.message
     assert np.array_equal(drawings, kept)  # the learner's drawings are not changed
 
 

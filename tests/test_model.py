@@ -108,7 +108,7 @@ def test_bad_recipe_fields_are_refused(arguments, message):
 def test_batch_norm_and_augmentation_layers():
     model = build_cnn(CNNConfig(filters=(16, 32), batch_norm=True, shift=0.1, padding="same"))
     names = [type(layer).__name__ for layer in model.layers]
-    assert names.count("BatchNormalization") == 2 and "RandomTranslation" in names
+    assert names.count("BatchNormalization") == 2 and "RandomAffine" in names
     assert layer_table(model)[-2][2] == (7 * 7 * 32,)  # "same" keeps 28 -> 14 -> 7
     images = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
     # Augmentation is for training only: predictions do not change from call to call.

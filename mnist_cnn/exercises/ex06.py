@@ -284,8 +284,8 @@ challenge = Exercise(
 
 # ---- experiment 1: retrain with augmentation, then read the drawings again ------------------
 
-#: The augmentation layers' class names and the `CNNConfig` fields that add them (the
-#: package's layers keep Keras' names; a learner may also use Keras' own).
+#: Augmentation layers' class names and the `CNNConfig` fields they stand for (the package's
+#: RandomAffine does shift, rotation and zoom; a learner may also use Keras' own layers).
 _AUGMENTATIONS = {
     "RandomTranslation": "shift",
     "RandomZoom": "zoom",
@@ -333,7 +333,9 @@ def _augmentation(model) -> list[str]:
     found = []
     for layer in model.layers:
         kind = type(layer).__name__
-        if kind in _AUGMENTATIONS:
+        if kind == "RandomAffine":  # build_cnn's shift, rotation and zoom, in one layer
+            found += [name for name in ("shift", "rotation", "zoom") if getattr(layer, name)]
+        elif kind in _AUGMENTATIONS:
             found.append(_AUGMENTATIONS[kind])
         elif kind.startswith("Random"):  # another of Keras' augmentation layers
             found.append(kind)
