@@ -95,7 +95,7 @@ def test_right_and_wrong_runs():
     assert np.argmin(baseline["val_loss"]) < ex03.EPOCHS_TO_BEAT // 2
     assert ex03.baseline_run() is baseline  # cached: a second check trains nothing
 
-    shifted = run(mnist_cnn.CNNConfig(shift=0.1))
+    shifted = run(mnist_cnn.CNNConfig(shift=0.15))
     result = ex03.e1.check(history=shifted[1], model=shifted[0])
     assert result.status == CORRECT, result
     assert "no longer rises" in result.message and "Overfitting run:" in result.message

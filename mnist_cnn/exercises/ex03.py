@@ -682,10 +682,10 @@ e1 = Exercise(
     None,
     _check_overfitting_experiment,
     hint="Change one thing in the run and train again: dropout=0.25 in the CNNConfig, "
-    "shift=0.1 (random shifts of the images), a learning rate 10 times lower, or "
+    "shift=0.15 (random shifts of the images), a learning rate 10 times lower, or "
     "callbacks=[keras.callbacks.EarlyStopping(...)] with restore_best_weights=True.",
     solution="""
-    model = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(shift=0.1), seed=SEED)
+    model = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(shift=0.15), seed=SEED)
     history = mnist_cnn.train(
         model, few_images, few_labels, RECIPE,
         validation_data=(validation_images, validation_labels),
