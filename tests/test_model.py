@@ -129,3 +129,17 @@ def test_learning_rate_schedules():
         mnist_cnn.TrainingConfig(schedule="triangle")
     with pytest.raises(ValueError, match="learning_rate"):
         mnist_cnn.TrainingConfig(learning_rate=float("nan"))
+
+
+def test_a_clone_of_a_seeded_model_has_its_starting_weights(tmp_path):
+    """Notebook 05 draws the filters before training with keras.models.clone_model(model): each
+    layer keeps its seed, so the clone of a trained, saved and loaded model starts where it did."""
+    model = build_cnn(mnist_cnn.PRESETS["tutorial"].model, seed=0)
+    start = [weights.copy() for weights in model.get_weights()]
+    images, labels = mnist_cnn.load_sample(200, seed=0)
+    mnist_cnn.train(model, images, labels, epochs=1, live_plot=False, verbose=0)
+    loaded = mnist_cnn.load_model(mnist_cnn.save_model(model, tmp_path / "m.keras"))
+    assert not np.array_equal(loaded.get_weights()[0], start[0])  # training moved them
+    clone = mnist_cnn.keras.models.clone_model(loaded)
+    for cloned, first in zip(clone.get_weights(), start, strict=True):
+        np.testing.assert_array_equal(cloned, first)
