@@ -297,21 +297,13 @@ def fit_variant(model_config, training, images, labels, *, seed=0, extras=None):
     return model, time.perf_counter() - start
 
 
-def _moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
-    """`images` moved `down` and `right` pixels (negative: up, left), background coming in."""
-    moved = np.zeros_like(images)
-    height, width = images.shape[1:3]
-    moved[:, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)] = images[
-        :, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
-    ]
-    return moved
-
-
 def shifted_accuracy(model, images, labels) -> float:
     """Test-time augmentation: the probabilities averaged over the digit as it is and moved 1
     pixel up, down, left and right (no training time; 5x the reading time)."""
     moves = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
-    total = sum(model.predict(_moved(images, *move), batch_size=1000, verbose=0) for move in moves)
+    total = sum(
+        model.predict(robustness.moved(images, *move), batch_size=1000, verbose=0) for move in moves
+    )
     return float(np.mean(total.argmax(axis=1) == labels))
 
 

@@ -109,23 +109,24 @@ def rotated(images, rng):
     return _transform(images, lambda image, i: image.rotate(angles[i], Image.BILINEAR))
 
 
+def moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
+    """`images` moved `down` and `right` whole pixels (negative: up, left), background coming in
+    at the uncovered edges."""
+    result = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    result[:, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)] = images[
+        :, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
+    ]
+    return result
+
+
 def off_centre(images, rng):
     """Each digit moved 4 pixels in a random direction (rounded to whole pixels)."""
     directions = rng.uniform(0, 2 * np.pi, len(images))
     shifts = np.round(4 * np.column_stack([np.cos(directions), np.sin(directions)])).astype(int)
-    moved = np.zeros_like(images)
-    for index, (dx, dy) in enumerate(shifts):
-        moved[index] = np.roll(images[index], (dy, dx), axis=(0, 1))
-        # np.roll wraps around: blank what came in from the other side.
-        if dy > 0:
-            moved[index, :dy] = 0
-        elif dy < 0:
-            moved[index, dy:] = 0
-        if dx > 0:
-            moved[index, :, :dx] = 0
-        elif dx < 0:
-            moved[index, :, dx:] = 0
-    return moved
+    return np.concatenate(
+        [moved(images[index : index + 1], dy, dx) for index, (dx, dy) in enumerate(shifts)]
+    )
 
 
 def blurred(images, rng):
