@@ -39,6 +39,7 @@ import robustness  # noqa: E402
 
 import mnist_cnn  # noqa: E402
 from mnist_cnn.config import PRESETS, CNNConfig, TrainingConfig  # noqa: E402
+from mnist_cnn.data import move_images  # noqa: E402
 from mnist_cnn.split import stratified_choice  # noqa: E402
 from mnist_cnn.training import NOTEBOOK_SAMPLE_SIZE  # noqa: E402
 
@@ -302,7 +303,7 @@ def shifted_accuracy(model, images, labels) -> float:
     pixel up, down, left and right (no training time; 5x the reading time)."""
     moves = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
     total = sum(
-        model.predict(robustness.moved(images, *move), batch_size=1000, verbose=0) for move in moves
+        model.predict(move_images(images, *move), batch_size=1000, verbose=0) for move in moves
     )
     return float(np.mean(total.argmax(axis=1) == labels))
 

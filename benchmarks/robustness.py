@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pad_drawings import prepared_pad_drawings  # noqa: E402
 
 import mnist_cnn  # noqa: E402
+from mnist_cnn.data import move_images  # noqa: E402
 
 RESULTS = Path(mnist_cnn.__file__).parent / "results" / "robustness.json"
 SEED = 0
@@ -109,23 +110,12 @@ def rotated(images, rng):
     return _transform(images, lambda image, i: image.rotate(angles[i], Image.BILINEAR))
 
 
-def moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
-    """`images` moved `down` and `right` whole pixels (negative: up, left), background coming in
-    at the uncovered edges."""
-    result = np.zeros_like(images)
-    height, width = images.shape[1:3]
-    result[:, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)] = images[
-        :, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
-    ]
-    return result
-
-
 def off_centre(images, rng):
     """Each digit moved 4 pixels in a random direction (rounded to whole pixels)."""
     directions = rng.uniform(0, 2 * np.pi, len(images))
     shifts = np.round(4 * np.column_stack([np.cos(directions), np.sin(directions)])).astype(int)
     return np.concatenate(
-        [moved(images[index : index + 1], dy, dx) for index, (dx, dy) in enumerate(shifts)]
+        [move_images(images[index : index + 1], dy, dx) for index, (dx, dy) in enumerate(shifts)]
     )
 
 

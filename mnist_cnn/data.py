@@ -340,3 +340,17 @@ def load_sample(
     seed = check_seed(seed, allow_none=False)
     chosen, _ = stratified_choice(train_labels, int(size), np.random.default_rng(seed))
     return train_images[chosen], train_labels[chosen]
+
+
+def move_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
+    """`images` (N, height, width, ...) moved `down` and `right` whole pixels (negative: up,
+    left), as a copy; what leaves the image is lost and background (0) comes in at the other
+    edge. The exercises' and benchmarks' off-centre digits are made with it."""
+    result = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    if abs(down) >= height or abs(right) >= width:
+        return result  # moved wholly out of sight
+    result[:, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)] = images[
+        :, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
+    ]
+    return result

@@ -8,9 +8,12 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import closed_port, idx_bytes
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import mnist_cnn
+from conftest import closed_port, idx_bytes
 from mnist_cnn import data
 
 
@@ -197,3 +200,23 @@ def test_any_gzip_wrapping_of_the_same_bytes_is_accepted(tiny_mnist):
     tiny_mnist.path("train_images").write_bytes(rewrapped)
     (train_images, _), _ = data.load_mnist(tiny_mnist.folder, download=False)
     np.testing.assert_array_equal(train_images, tiny_mnist.arrays["train_images"])
+
+
+@given(
+    images=hnp.arrays(np.uint8, st.tuples(st.integers(1, 3), st.integers(1, 9), st.integers(1, 9))),
+    down=st.integers(-12, 12),
+    right=st.integers(-12, 12),
+)
+def test_move_images_moves_every_pixel_that_stays_in_sight_and_fills_the_rest_with_background(
+    images, down, right
+):
+    before = images.copy()
+    moved = data.move_images(images, down, right)
+    np.testing.assert_array_equal(images, before)  # the caller's images are not changed
+    height, width = images.shape[1:]
+    for row in range(height):
+        for column in range(width):
+            source_row, source_column = row - down, column - right
+            inside = 0 <= source_row < height and 0 <= source_column < width
+            expected = images[:, source_row, source_column] if inside else 0
+            np.testing.assert_array_equal(moved[:, row, column], expected)

@@ -464,15 +464,15 @@ def _fingerprints_in_order(images: np.ndarray) -> np.ndarray:
 def _shifted(images: np.ndarray, pixels: int = SHIFT) -> np.ndarray:
     """Each image moved `pixels` right, left, down or up (drawn at random, seeded), the
     uncovered edge filled with background."""
+    from ..data import move_images
+
     directions = np.random.default_rng(_SEED).integers(0, 4, len(images))
-    padded = np.pad(images, ((0, 0), (pixels, pixels), (pixels, pixels)))
     moved = np.empty_like(images)
     for direction, (down, right) in enumerate(
         [(0, pixels), (0, -pixels), (pixels, 0), (-pixels, 0)]
     ):
         chosen = directions == direction
-        top, left = pixels - down, pixels - right
-        moved[chosen] = padded[chosen, top : top + 28, left : left + 28]
+        moved[chosen] = move_images(images[chosen], down, right)
     return moved
 
 

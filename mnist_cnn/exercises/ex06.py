@@ -387,23 +387,23 @@ def _moved_test_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """500 MNIST test digits, as they are and each moved `MOVED_PIXELS` pixels in a random
     direction (seeded, as `benchmarks/robustness.py` moves them), and their labels."""
     if not _moved_digits:
-        from ..data import load_mnist
+        from ..data import load_mnist, move_images
 
         _, (images, labels) = load_mnist()
         rng = np.random.default_rng(0)
         chosen = rng.choice(len(images), _MOVED_COUNT, replace=False)
         images, labels = images[chosen], labels[chosen]
         angles = rng.uniform(0, 2 * np.pi, len(images))
-        moved = np.zeros_like(images)
-        for index, angle in enumerate(angles):
-            down = int(round(MOVED_PIXELS * np.sin(angle)))
-            right = int(round(MOVED_PIXELS * np.cos(angle)))
-            source = images[index][
-                max(0, -down) : 28 - max(0, down), max(0, -right) : 28 - max(0, right)
+        moved = np.concatenate(
+            [
+                move_images(
+                    images[index : index + 1],
+                    int(round(MOVED_PIXELS * np.sin(angle))),
+                    int(round(MOVED_PIXELS * np.cos(angle))),
+                )
+                for index, angle in enumerate(angles)
             ]
-            moved[index][max(0, down) : 28 - max(0, -down), max(0, right) : 28 - max(0, -right)] = (
-                source
-            )
+        )
         _moved_digits.update(images=images, moved=moved, labels=labels)
     return _moved_digits["images"], _moved_digits["moved"], _moved_digits["labels"]
 
