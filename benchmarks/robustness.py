@@ -19,7 +19,7 @@ The models, trained here in one process, seeded:
 `--baseline` adds those of the three whose preset issue 20 changed, as they were before it
 (commit 33af018), so before and after are measured side by side.
 
-    python benchmarks/robustness.py --save           # about 10 minutes; stores the result in
+    python benchmarks/robustness.py --save           # about 5 minutes; stores the result in
                                                      # mnist_cnn/results/robustness.json
     python benchmarks/robustness.py --models pad     # one model only
     python benchmarks/robustness.py --show PATH      # a picture of every change, no training
