@@ -835,11 +835,16 @@ def ex05_tables(model, sample, keras_names):
         return (before.max() - after).reshape(7, 7).tolist()
 
     usual = {"model": model, "image": image}
+    wide = mnist_cnn.build_cnn(mnist_cnn.CNNConfig(filters=(16, 32)), seed=0)
+    keras = keras_names["keras"]
+    dense = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")]
+    )
     return {
         "ex05.q1": (
-            {},
+            {"model": model},
             [
-                right(run_solution(ex05.q1, {}), "200"),
+                right(run_solution(ex05.q1, {"model": model}), "200"),
                 right(200.0),
                 right(model.get_layer("conv2").get_weights()[0][..., 0].size),
                 wrong(25, "one 5x5 slice"),
@@ -848,6 +853,12 @@ def ex05_tables(model, sample, keras_names):
                 wrong(400, "16 is the number of filters"),
                 wrong(200.5, "not a whole number"),
                 wrong("200", "text"),
+                # The tutorial preset's width (notebook 03 saves it): conv2 reads 16 maps.
+                right(run_solution(ex05.q1, {"model": wide}), "16 feature maps", model=wide),
+                wrong(800, "32 is the number of filters", model=wide),
+                wrong(200, "12 x 12 x 16", model=wide),
+                wrong(12_832, "whole layer", model=wide),
+                unchecked(200, "no convolution named conv2", model=dense),
             ],
         ),
         "ex05.q2": (

@@ -40,31 +40,44 @@ HELD_SEED = 2024
 _held: dict = {}
 
 
-def _check_filter_weights(answer) -> str:
+def _check_filter_weights(answer, *, model) -> str:
+    model = given_model(model, "model")
+    try:
+        kernel = tuple(model.get_layer("conv2").kernel.shape)
+    except (ValueError, AttributeError):
+        raise Unchecked(
+            "model= has no convolution named conv2; pass the model this notebook loaded."
+        ) from None
+    height, width, inputs, filters = kernel
+    truth = height * width * inputs
     count = as_whole_number(answer, why="it counts weights")
-    if count == 5 * 5 * 8:
+    maps = f"{inputs} feature map{'s' * (inputs != 1)}"
+    if count == truth:
         return (
-            "5 x 5 x 8 = 200: one 5x5 slice for each of the 8 feature maps conv1 makes. The "
-            "picture averages the 8 slices into one square, so it shows only part of what a "
-            "filter does."
+            f"{height} x {width} x {inputs} = {truth:,}: one {height}x{width} slice for each of "
+            f"the {maps} conv1 makes. The picture averages the {inputs} slices into one square, "
+            "so it shows only part of what a filter does."
         )
-    if count == 25:
+    if count == height * width:
         raise Wrong(
-            "25 is one 5x5 slice; a conv2 filter reads all 8 feature maps of the layer "
-            "before, with one slice for each."
+            f"{count} is one {height}x{width} slice; a conv2 filter reads all {maps} of the "
+            "layer before, with one slice for each."
         )
-    if count == 201:
+    if count == truth + 1:
         raise Wrong("the question asks for the weights only, without the bias.")
-    if count in (3_216, 3_200):
-        raise Wrong("that is the whole layer (16 filters); the question asks for one filter.")
-    if count in (5 * 5 * 16, 5 * 5 * 16 * 8):
+    if count in (truth * filters, (truth + 1) * filters):
         raise Wrong(
-            "the 16 is the number of filters of conv2 (its output channels); one filter "
-            "reads the 8 input channels."
+            f"that is the whole layer ({filters} filters); the question asks for one filter."
         )
+    if filters != inputs and count == height * width * filters:
+        raise Wrong(
+            f"the {filters} is the number of filters of conv2 (its output channels); one "
+            f"filter reads the {inputs} input channels."
+        )
+    reads = " x ".join(str(size) for size in model.get_layer("conv2").input.shape[1:])
     raise Wrong(
-        f"{count:,} is not it: height x width x input channels; conv2's input is "
-        "conv1's output after pooling, 12 x 12 x 8."
+        f"{count:,} is not it: height x width x input channels; conv2's input is conv1's "
+        f"output after pooling, {reads}."
     )
 
 
@@ -325,10 +338,12 @@ q1 = Exercise(
     "weights_per_filter",
     _check_filter_weights,
     hint="A conv2 filter is 5x5, and it reads every channel of its input at once. How many "
-    "channels does conv2's input have?",
-    solution="weights_per_filter = 5 * 5 * 8",
-    explanation="Check it: conv_layer.get_weights()[0].shape is (5, 5, 8, 16) for conv2: "
-    "height, width, input channels, filters.",
+    "channels does conv2's input have? The cell above the pictures printed it.",
+    solution='weights_per_filter = 5 * 5 * model.get_layer("conv1").filters  # conv1\'s maps',
+    explanation="Each of conv1's filters makes one feature map, and pooling keeps them all, so "
+    "conv2 reads as many maps as conv1 has filters. Check it: "
+    'model.get_layer("conv2").kernel.shape is (height, width, input channels, filters).',
+    keywords=(MODEL,),
 )
 
 q2 = Exercise(
