@@ -107,20 +107,32 @@ class TrainingRecord:
         self._previous_mean: dict[str, float] = {}
         self._smoothed: dict[str, float] = {}
         self._weight = 0.0
+        self._last = (-1, -1)  # the (epoch, batch) of the last report
 
     def add_batch(self, epoch: int, batch: int, steps: int | None, logs: dict) -> None:
-        # Keras reports the running mean over the epoch so far; recover this batch's own
-        # value from two running means, then smooth it (debiased, as TensorBoard does).
-        if batch == 0:
+        # Keras reports the running mean over the epoch so far, after batch `batch` (counted
+        # from 0), once every `steps_per_execution` batches; recover the mean of the batches
+        # since the last report from two running means, then smooth it (debiased, as
+        # TensorBoard does), decaying once per batch so that `smoothing` means the same
+        # whatever the number of batches between reports.
+        if epoch != self._last[0] or batch <= self._last[1]:  # a new epoch or run: a new mean
             self._previous_mean = {}
-        self._weight = self.smoothing * self._weight + (1 - self.smoothing)
+        since = batch - self._last[1] if self._previous_mean else batch + 1
+        since = max(since, 1)
+        self._last = (epoch, batch)
+        decay = self.smoothing**since
+        self._weight = decay * self._weight + (1 - decay)
         values = {}
         for name in ("loss", "accuracy"):
             mean = float(logs.get(name, math.nan))
             previous = self._previous_mean.get(name)
-            value = mean if previous is None else (batch + 1) * mean - batch * previous
+            value = (
+                mean
+                if previous is None
+                else ((batch + 1) * mean - (batch + 1 - since) * previous) / since
+            )
             self._previous_mean[name] = mean
-            smoothed = self.smoothing * self._smoothed.get(name, 0.0) + (1 - self.smoothing) * value
+            smoothed = decay * self._smoothed.get(name, 0.0) + (1 - decay) * value
             self._smoothed[name] = smoothed
             values[name] = smoothed / self._weight
         self.batch_x.append(epoch + (batch + 1) / steps if steps else epoch + 1)

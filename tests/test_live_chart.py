@@ -7,6 +7,7 @@ import json
 import threading
 import types
 
+import numpy as np
 import pytest
 
 import mnist_cnn
@@ -158,3 +159,61 @@ def test_an_untested_ipykernel_is_left_alone(monkeypatch):
 def test_a_comm_without_subshell_routing_is_left_alone():
     plain = types.SimpleNamespace(comm=types.SimpleNamespace())
     assert live_chart._let_clicks_through(plain) is False
+
+
+def test_reports_every_few_batches_give_the_mean_of_the_batches_between_them():
+    """Keras reports once every `steps_per_execution` batches (after batch 7, 15, ... for 8),
+    each time the running mean of the epoch so far."""
+    losses = np.linspace(2.0, 0.2, 40)  # each batch's own loss, 5 reports of 8 batches
+    accuracies = np.linspace(0.1, 0.9, 40)
+    record = live_chart.TrainingRecord(smoothing=0)
+    for last in range(7, 40, 8):
+        record.add_batch(
+            0,
+            last,
+            40,
+            {"loss": losses[: last + 1].mean(), "accuracy": accuracies[: last + 1].mean()},
+        )
+    assert record.batch_loss == pytest.approx(losses.reshape(5, 8).mean(axis=1))
+    assert record.batch_accuracy == pytest.approx(accuracies.reshape(5, 8).mean(axis=1))
+    assert record.batch_x == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+def test_smoothing_decays_per_batch_however_often_keras_reports():
+    """A step from a loss of 2 to 1 looks the same reported every batch or every 8."""
+    every, eighth = (live_chart.TrainingRecord(smoothing=0.9) for _ in range(2))
+    own = [2.0] * 16 + [1.0] * 16
+    for batch in range(32):
+        mean = float(np.mean(own[: batch + 1]))
+        every.add_batch(0, batch, 32, {"loss": mean, "accuracy": 0.5})
+        if batch % 8 == 7:
+            eighth.add_batch(0, batch, 32, {"loss": mean, "accuracy": 0.5})
+    # Every batch after the step has the same own loss, so a chunk's mean is that loss too.
+    assert eighth.batch_loss[-1] == pytest.approx(every.batch_loss[-1])
+    assert eighth.batch_loss[1] == pytest.approx(every.batch_loss[15])
+
+
+def test_a_real_run_with_several_batches_per_call_draws_sane_batch_curves():
+    from mnist_cnn import keras
+
+    images, labels = mnist_cnn.load_sample(1_000, seed=0)
+    model = mnist_cnn.build_cnn(seed=0)
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=8,
+    )
+    record = live_chart.TrainingRecord(smoothing=0)
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            record.add_batch(self.epoch, batch, 32, logs)
+
+    model.fit(images, labels, batch_size=32, epochs=2, verbose=0, callbacks=[Record()])
+    assert len(record.batch_loss) == 8  # 32 batches an epoch, 4 reports
+    assert all(0 < loss < 5 for loss in record.batch_loss), record.batch_loss
+    assert all(0 <= accuracy <= 1 for accuracy in record.batch_accuracy), record.batch_accuracy
