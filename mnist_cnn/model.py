@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from ._tensorflow import keras
 from .augmentation import (
     RandomAffine,
@@ -59,6 +63,7 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         model, config, lambda: next(augmentation_seeds) if augmentation_seeds else None
     )
     for block, filters in enumerate(config.filters, start=1):
+        whitened = config.whiten and block == 1
         model.add(
             layers.Conv2D(
                 filters,
@@ -67,7 +72,12 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
                 # Batch normalisation adds its own shift, so the convolution needs no bias.
                 use_bias=not config.batch_norm,
                 activation=None if config.batch_norm else "relu",
-                kernel_initializer=initializer(),
+                kernel_initializer=(
+                    FixedWeights(whitening_filters(config.kernel_size, filters))
+                    if whitened
+                    else initializer()
+                ),
+                trainable=not whitened,
                 name=f"conv{block}",
             )
         )
@@ -95,6 +105,53 @@ def build_cnn(config: CNNConfig | None = None, *, seed: int | None = None) -> ke
         )
     )
     return model
+
+
+@keras.saving.register_keras_serializable(package="mnist_cnn")
+class FixedWeights(keras.initializers.Initializer):
+    """Starting weights given in full (kept in the model's config, so a clone or a loaded
+    model starts from them too)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype="float32")
+
+    def __call__(self, shape, dtype=None):
+        if tuple(shape) != self.values.shape:
+            raise ValueError(
+                f"these fixed weights have shape {self.values.shape}, the layer asks for {shape}."
+            )
+        return keras.ops.convert_to_tensor(self.values, dtype=dtype or "float32")
+
+    def get_config(self):
+        return {"values": self.values.tolist()}
+
+
+@functools.lru_cache(maxsize=4)
+def _whitening(kernel_size: int, filters: int) -> np.ndarray:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from .data import load_mnist
+
+    (images, _), _ = load_mnist()
+    sample = images[np.random.default_rng(0).choice(len(images), 2_000, replace=False)] / 255.0
+    patches = sliding_window_view(sample, (kernel_size, kernel_size), axis=(1, 2))
+    patches = patches.reshape(-1, kernel_size * kernel_size)
+    variances, directions = np.linalg.eigh(np.cov(patches, rowvar=False))
+    largest = np.argsort(variances)[::-1][: filters // 2]
+    # Each direction, and its negative (after the ReLU, a filter keeps only one sign), scaled
+    # so that every direction's response has about the same spread.
+    kernel = directions[:, largest] / np.sqrt(variances[largest] + 1e-2)
+    kernel = np.concatenate([kernel, -kernel], axis=1)
+    return kernel.reshape(kernel_size, kernel_size, 1, filters).astype("float32")
+
+
+def whitening_filters(kernel_size: int, filters: int) -> np.ndarray:
+    """`filters` (kernel_size, kernel_size) whitening filters of 2,000 MNIST training digits'
+    patches, as a (kernel_size, kernel_size, 1, filters) kernel: the patches' `filters / 2`
+    directions of largest variation (principal components), each divided by its spread, and
+    their negatives. A convolution with them passes on most of what varies in a patch, each
+    direction as strongly as the others (the fastest CIFAR-10 training runs start this way)."""
+    return _whitening(kernel_size, filters).copy()
 
 
 def _add_augmentation(model: keras.Sequential, config: CNNConfig, next_seed) -> None:

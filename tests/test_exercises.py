@@ -537,7 +537,7 @@ def ex03_tables(keras_names, trained):
                 right("DIVERGE"),
                 wrong("bounce", "close in"),
                 wrong("crawl", "24 times"),
-                wrong("settle", "0.95"),
+                wrong("settle", "0.9,"),
                 wrong("explode", "choose one of"),
                 wrong(1.2, "one of the words"),
                 wrong(b"diverge", "one of the words"),

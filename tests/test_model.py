@@ -98,7 +98,14 @@ def test_saving_needs_the_keras_suffix(tmp_path):
 
 @pytest.mark.parametrize(
     "arguments, message",
-    [({"padding": "full"}, "padding"), ({"shift": 0.6}, "shift"), ({"rotation": -0.1}, "rotation")],
+    [
+        ({"padding": "full"}, "padding"),
+        ({"shift": 0.6}, "shift"),
+        ({"rotation": -0.1}, "rotation"),
+        ({"whiten": "yes"}, "whiten must be True or False"),
+        ({"whiten": True, "filters": (7, 16)}, "even number of first-layer filters"),
+        ({"whiten": True, "filters": (52, 16)}, "at most 50 for a 5x5 kernel"),
+    ],
 )
 def test_bad_recipe_fields_are_refused(arguments, message):
     with pytest.raises(ValueError, match=message):
@@ -143,3 +150,36 @@ def test_a_clone_of_a_seeded_model_has_its_starting_weights(tmp_path):
     clone = mnist_cnn.keras.models.clone_model(loaded)
     for cloned, first in zip(clone.get_weights(), start, strict=True):
         np.testing.assert_array_equal(cloned, first)
+
+
+def test_a_whitened_first_layer_is_fixed_and_decorrelates_digit_patches(tmp_path):
+    """CNNConfig(whiten=True): conv1 holds whitening filters of MNIST's patches, in +/- pairs,
+    is not trained, and a clone or a saved and loaded model has the same filters."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from mnist_cnn import keras
+
+    model = build_cnn(CNNConfig(filters=(16, 32), whiten=True), seed=0)
+    conv1 = model.get_layer("conv1")
+    assert not conv1.trainable and model.get_layer("conv2").trainable
+    kernel = conv1.kernel.numpy()
+    np.testing.assert_array_equal(kernel, mnist_cnn.model.whitening_filters(5, 16))
+    np.testing.assert_array_equal(kernel[..., 8:], -kernel[..., :8])
+    # Whitening: on digits it never saw (the test set), the 8 directions' responses to 5x5
+    # patches are uncorrelated and about equally spread.
+    _, (test_images, _) = mnist_cnn.load_mnist()
+    patches = sliding_window_view(test_images[:500] / 255.0, (5, 5), axis=(1, 2)).reshape(-1, 25)
+    covariance = np.cov(patches @ kernel[..., :8].reshape(25, 8), rowvar=False)
+    spread = np.sqrt(np.diag(covariance))
+    correlation = covariance / np.outer(spread, spread)
+    assert np.abs(correlation - np.eye(8)).max() < 0.1
+    assert spread.max() / spread.min() < 1.5
+    # Training leaves it alone; a clone and a loaded model start from the same filters.
+    images, labels = mnist_cnn.load_sample(500, seed=0)
+    mnist_cnn.train(model, images, labels, epochs=1, live_plot=False, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("conv1").kernel.numpy(), kernel)
+    clone = keras.models.clone_model(model)
+    np.testing.assert_array_equal(clone.get_layer("conv1").kernel.numpy(), kernel)
+    loaded = mnist_cnn.load_model(mnist_cnn.save_model(model, tmp_path / "white.keras"))
+    np.testing.assert_array_equal(loaded.get_layer("conv1").kernel.numpy(), kernel)
+    assert not loaded.get_layer("conv1").trainable

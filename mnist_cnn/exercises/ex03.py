@@ -46,7 +46,7 @@ def _check_learning_rate(answer) -> str:
             "and larger than any of the three shown."
         )
     raise Wrong(
-        "0.3 settled in a few steps; 1.2 is larger than 0.95, which was already "
+        "0.3 settled in a few steps; 1.2 is larger than 0.9, which was already "
         "bouncing. Work out where the first step from w = -2 lands."
     )
 
