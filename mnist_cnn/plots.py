@@ -835,7 +835,9 @@ def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figur
 
     One row per change (plain digits first, the pad's drawings last), one marker per model
     (its own colour and shape), and for each model a dotted line 3 points below its plain
-    accuracy: a marker left of its model's line misses the robustness target.
+    accuracy: a marker left of its model's line misses the robustness target. The axis spans
+    4 times the target below the lowest plain accuracy, so that the lines can be read; an
+    accuracy further left sits at the left edge, its value written beside it.
 
     Args:
         results: what `load_benchmark_results("robustness")` returns.
@@ -858,15 +860,36 @@ def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figur
         raise ValueError(f"at most {len(_MODEL_STYLES)} models fit one chart, got {len(names)}.")
     rows = ["plain test digits", *results["changes"].values()]
     drop = results.get("target_drop", 3.0)
-    figure, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4), layout="constrained")
-    offsets = np.linspace(-0.25, 0.25, len(names)) if len(names) > 1 else [0.0]
-    lowest = 100.0
+    # Taller rows for more models, so that their markers (and values at the edge) stay apart.
+    row_height = 0.3 + 0.08 * len(names)
+    figure, ax = plt.subplots(figsize=(8, row_height * len(rows) + 1.4), layout="constrained")
+    offsets = np.linspace(-0.3, 0.3, len(names)) if len(names) > 1 else [0.0]
+    accuracies = {
+        name: 100
+        * np.array(
+            [stored[name]["plain"], *(stored[name]["changes"][k] for k in results["changes"])]
+        )
+        for name in names
+    }
+    lowest = min(values.min() for values in accuracies.values())
+    lowest_plain = min(values[0] for values in accuracies.values())
+    left = max(0.0, np.floor(lowest / 5) * 5 - 2, np.floor((lowest_plain - 4 * drop) / 5) * 5)
     for name, (colour, marker), offset in zip(names, _MODEL_STYLES, offsets, strict=False):
-        row = stored[name]
-        accuracy = 100 * np.array([row["plain"], *(row["changes"][k] for k in results["changes"])])
-        lowest = min(lowest, accuracy.min())
+        accuracy = accuracies[name]
         positions = np.arange(len(rows)) + offset
-        ax.plot(accuracy, positions, linestyle="none", marker=marker, color=colour, label=name)
+        beyond = accuracy < left
+        shown = np.where(beyond, left + 0.4, accuracy)
+        ax.plot(shown, positions, linestyle="none", marker=marker, color=colour, label=name)
+        for value, position in zip(accuracy[beyond], positions[beyond], strict=True):
+            ax.annotate(
+                f"{value:.1f}%",
+                (left + 0.4, position),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=colour,
+            )
         ax.plot(
             [accuracy[0] - drop] * 2,
             [-0.5, len(rows) - 0.5],
@@ -877,11 +900,18 @@ def plot_robustness(results: dict, models: Sequence[str] | None = None) -> Figur
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()  # plain digits at the top
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(max(0.0, np.floor(lowest / 5) * 5 - 2), 100.5)
-    ax.set_xlabel(f"accuracy (%); dotted: {drop:g} points below the model's plain accuracy")
+    ax.set_xlim(left, 100.5)
+    ax.set_xlabel(
+        f"accuracy (%); dotted: {drop:g} points below the model's plain accuracy"
+        + (
+            f"\nan accuracy below {left:g}% sits at the left edge, its value beside it"
+            if lowest < left
+            else ""
+        )
+    )
     ax.set_title("How well each model reads digits that differ from MNIST")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # beside: no marker hidden
     return _finish(figure)
 
 

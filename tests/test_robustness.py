@@ -140,8 +140,12 @@ def test_plot_robustness_draws_each_models_accuracies_with_its_own_colour_and_ma
     ax = figure.axes[0]
     points = [line for line in ax.lines if line.get_linestyle() == "None"]
     assert [line.get_label() for line in points] == ["small", "large"]
-    np.testing.assert_allclose(points[0].get_xdata(), [97, 90, 80])
+    # The axis spans 4 x 3 points below the lowest plain accuracy (97): from 85. The 80 sits
+    # at the edge, its value written beside it.
+    assert ax.get_xlim()[0] == 85
+    np.testing.assert_allclose(points[0].get_xdata(), [97, 90, 85.4])
     np.testing.assert_allclose(points[1].get_xdata(), [99, 98.5, 95])
+    assert [text.get_text() for text in ax.texts] == ["80.0%"]
     assert points[0].get_ydata()[0] < points[1].get_ydata()[0]  # side by side in a row
     assert points[0].get_marker() != points[1].get_marker()
     assert points[0].get_color() != points[1].get_color()
