@@ -179,7 +179,7 @@ def curves_figure(record: TrainingRecord, title: str = "Training") -> dict:
                 "name": "training, per batch (smoothed)",
                 "line": {"color": _BATCH, "width": 1.5},
                 "legendgroup": "batch",
-                "showlegend": legend,
+                "showlegend": legend and bool(x),  # plot_history has no batches: no empty entry
                 "hovertemplate": f"epoch %{{x:.2f}}<br>{metric} %{{y:.4f}}<extra>batch</extra>",
                 **axes,
             }

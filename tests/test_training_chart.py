@@ -115,3 +115,14 @@ def test_nothing_is_marked_or_fixed_before_there_is_something_to_show():
     assert "shapes" not in figure["layout"]
     assert not [trace for trace in figure["data"] if trace.get("legendgroup") == "best"]
     assert np.isclose(10 ** figure["layout"]["yaxis1"]["range"][1], 2.3, rtol=0.2)
+
+
+def test_plot_history_lists_no_per_batch_line_it_does_not_have():
+    data = plot_history(RUN).to_dict()["data"]
+    shown = [trace["name"] for trace in data if trace.get("showlegend", True)]
+    assert "training, per batch (smoothed)" not in shown
+    assert "training, per epoch" in shown and "validation, per epoch" in shown
+    live = live_chart.curves_figure(record_of(RUN, batch_losses=[2.3, 1.5]))
+    assert "training, per batch (smoothed)" in [
+        t["name"] for t in live["data"] if t.get("showlegend", True)
+    ]
