@@ -426,9 +426,11 @@ TF_IMPORT_INTERRUPTED = """
 import os, signal, sys, threading
 sys.path.insert(0, {root!r})
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal or a kernel
-threading.Timer({delay}, os.kill, (os.getpid(), signal.SIGINT)).start()
+timer = threading.Timer({delay}, os.kill, (os.getpid(), signal.SIGINT))
+timer.start()
 try:
     import mnist_cnn._tensorflow
+    timer.cancel()  # an import done first: no Ctrl-C in what follows (a fast machine)
     print("imported before the interrupt")
 except KeyboardInterrupt:
     print("interrupted; tensorflow imported:", "tensorflow" in sys.modules)
