@@ -114,9 +114,7 @@ def off_centre(images, rng):
     """Each digit moved 4 pixels in a random direction (rounded to whole pixels)."""
     directions = rng.uniform(0, 2 * np.pi, len(images))
     shifts = np.round(4 * np.column_stack([np.cos(directions), np.sin(directions)])).astype(int)
-    return np.concatenate(
-        [move_images(images[index : index + 1], dy, dx) for index, (dx, dy) in enumerate(shifts)]
-    )
+    return move_images(images, shifts[:, 1], shifts[:, 0])
 
 
 def blurred(images, rng):

@@ -342,15 +342,22 @@ def load_sample(
     return train_images[chosen], train_labels[chosen]
 
 
-def move_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
+def move_images(images: np.ndarray, down, right) -> np.ndarray:
     """`images` (N, height, width, ...) moved `down` and `right` whole pixels (negative: up,
     left), as a copy; what leaves the image is lost and background (0) comes in at the other
-    edge. The exercises' and benchmarks' off-centre digits are made with it."""
+    edge. `down` and `right` are one move for every image, or one per image (length N). The
+    exercises' and benchmarks' off-centre digits are made with it."""
+    downs = np.broadcast_to(np.asarray(down, dtype=int), (len(images),))
+    rights = np.broadcast_to(np.asarray(right, dtype=int), (len(images),))
     result = np.zeros_like(images)
     height, width = images.shape[1:3]
-    if abs(down) >= height or abs(right) >= width:
-        return result  # moved wholly out of sight
-    result[:, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)] = images[
-        :, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
-    ]
+    for down, right in set(zip(downs.tolist(), rights.tolist(), strict=True)):
+        if abs(down) >= height or abs(right) >= width:
+            continue  # moved wholly out of sight
+        chosen = (downs == down) & (rights == right)
+        result[
+            chosen, max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)
+        ] = images[
+            chosen, max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)
+        ]
     return result

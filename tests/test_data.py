@@ -220,3 +220,16 @@ def test_move_images_moves_every_pixel_that_stays_in_sight_and_fills_the_rest_wi
             inside = 0 <= source_row < height and 0 <= source_column < width
             expected = images[:, source_row, source_column] if inside else 0
             np.testing.assert_array_equal(moved[:, row, column], expected)
+
+
+@given(
+    images=hnp.arrays(np.uint8, st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 9))),
+    data=st.data(),
+)
+def test_move_images_moves_each_image_by_its_own_amount(images, data):
+    moves = st.lists(st.integers(-12, 12), min_size=len(images), max_size=len(images))
+    downs, rights = data.draw(moves), data.draw(moves)
+    moved = mnist_cnn.data.move_images(images, downs, rights)
+    for index, (down, right) in enumerate(zip(downs, rights, strict=True)):
+        alone = mnist_cnn.data.move_images(images[index : index + 1], down, right)
+        np.testing.assert_array_equal(moved[index], alone[0])

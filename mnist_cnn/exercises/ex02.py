@@ -467,13 +467,8 @@ def _shifted(images: np.ndarray, pixels: int = SHIFT) -> np.ndarray:
     from ..data import move_images
 
     directions = np.random.default_rng(_SEED).integers(0, 4, len(images))
-    moved = np.empty_like(images)
-    for direction, (down, right) in enumerate(
-        [(0, pixels), (0, -pixels), (pixels, 0), (-pixels, 0)]
-    ):
-        chosen = directions == direction
-        moved[chosen] = move_images(images[chosen], down, right)
-    return moved
+    moves = np.array([(0, pixels), (0, -pixels), (pixels, 0), (-pixels, 0)])[directions]
+    return move_images(images, moves[:, 0], moves[:, 1])
 
 
 def _held_digits(*models) -> tuple[np.ndarray, np.ndarray]:

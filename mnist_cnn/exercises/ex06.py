@@ -394,16 +394,8 @@ def _moved_test_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chosen = rng.choice(len(images), _MOVED_COUNT, replace=False)
         images, labels = images[chosen], labels[chosen]
         angles = rng.uniform(0, 2 * np.pi, len(images))
-        moved = np.concatenate(
-            [
-                move_images(
-                    images[index : index + 1],
-                    int(round(MOVED_PIXELS * np.sin(angle))),
-                    int(round(MOVED_PIXELS * np.cos(angle))),
-                )
-                for index, angle in enumerate(angles)
-            ]
-        )
+        downs = np.round(MOVED_PIXELS * np.sin(angles)).astype(int)
+        moved = move_images(images, downs, np.round(MOVED_PIXELS * np.cos(angles)).astype(int))
         _moved_digits.update(images=images, moved=moved, labels=labels)
     return _moved_digits["images"], _moved_digits["moved"], _moved_digits["labels"]
 
